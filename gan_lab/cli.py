@@ -1,0 +1,112 @@
+"""Command line: python -m gan_lab {train,sample} ..."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+from .config import DATA_PATHS, DATASETS, DEFAULT_BETAS, DEFAULT_LR, OPTIMIZERS, TrainConfig
+
+
+def _add_train_args(p: argparse.ArgumentParser) -> None:
+    d = TrainConfig.__dataclass_fields__
+    p.add_argument("--dataset", choices=DATASETS, default="mnist", help="training images (default: mnist)")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd", help="optimizer for both D and G (default: sgd)")
+    p.add_argument("--lr-d", type=float, default=None,
+                   help=f"D's learning rate (default: sgd {DEFAULT_LR['sgd']}, adam {DEFAULT_LR['adam']}; "
+                        "the report's literal setting is --optimizer sgd --lr-d 0.3 --lr-g 0.3)")
+    p.add_argument("--lr-g", type=float, default=None, help="G's learning rate (default: as --lr-d's default)")
+    p.add_argument("--beta1", type=float, default=None, help=f"Adam's beta1 (default: {DEFAULT_BETAS['adam'][0]})")
+    p.add_argument("--beta2", type=float, default=None, help=f"Adam's beta2 (default: {DEFAULT_BETAS['adam'][1]})")
+    p.add_argument("--z-dim", type=int, default=d["z_dim"].default, help="size of the latent vector z (default: 100)")
+    p.add_argument("--hidden-dim", type=int, default=d["hidden_dim"].default, help="hidden units in D and G (default: 128)")
+    p.add_argument("--leaky-slope", type=float, default=d["leaky_slope"].default, help="LeakyReLU slope (default: 0.2)")
+    p.add_argument("--batch-size", type=int, default=d["batch_size"].default, help="images per batch (default: 64)")
+    p.add_argument("--epochs", type=int, default=d["epochs"].default, help="passes over the 60,000 images (default: 100)")
+    p.add_argument("--max-steps", type=int, default=None, help="stop after this many steps in total (default: no limit)")
+    p.add_argument("--seed", type=int, default=d["seed"].default, help="seed for init, data order and noise (default: 0)")
+    p.add_argument("--device", default="auto", help="auto (CUDA if available), cpu, cuda or cuda:N (default: auto)")
+    p.add_argument("--data-path", choices=DATA_PATHS, default="tensor",
+                   help="tensor: whole set normalised once in memory (fast, default); loader: textbook DataLoader")
+    p.add_argument("--data-root", default=None, help="dataset folder (default: $GAN_LAB_DATA_DIR, else ./data)")
+    p.add_argument("--eval-every", type=int, default=0, help="compute quality metrics every k epochs (default: 0, never)")
+    p.add_argument("--out", required=True, help="output folder: config.json, history.csv, losses.png, samples.png, checkpoint.pt")
+    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt if it exists")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def config_from_args(a: argparse.Namespace) -> TrainConfig:
+    """TrainConfig from parsed train options (validated)."""
+    betas = None
+    if a.optimizer == "adam":
+        b1, b2 = DEFAULT_BETAS["adam"]
+        betas = (a.beta1 if a.beta1 is not None else b1, a.beta2 if a.beta2 is not None else b2)
+    elif a.beta1 is not None or a.beta2 is not None:
+        raise ValueError("--beta1/--beta2 apply to --optimizer adam only")
+    return TrainConfig(dataset=a.dataset, optimizer=a.optimizer, lr_d=a.lr_d, lr_g=a.lr_g, betas=betas,
+                       z_dim=a.z_dim, hidden_dim=a.hidden_dim, leaky_slope=a.leaky_slope, batch_size=a.batch_size,
+                       epochs=a.epochs, max_steps=a.max_steps, seed=a.seed, device=a.device, data_path=a.data_path,
+                       data_root=a.data_root, eval_every=a.eval_every)
+
+
+def cmd_train(a: argparse.Namespace) -> int:
+    from .checkpoint import write_run_files
+    from .train import fit
+
+    config = config_from_args(a)
+    state = fit(config, a.out, resume=a.resume, progress=not a.no_progress)
+    write_run_files(state, a.out)
+    h = state.history
+    if len(h):
+        print(f"{state.step} steps, {state.epoch} full epochs; last step: lossD {h.lossD[-1]:.4f}, lossG {h.lossG[-1]:.4f}, "
+              f"D(x) {h.D_x[-1]:.3f}, D(G(z)) {h.D_G_z[-1]:.3f}. Files in {a.out}")
+    return 3 if state.stopped else 0
+
+
+def cmd_sample(a: argparse.Namespace) -> int:
+    import torch
+
+    from .checkpoint import atomic_write, load_generator
+    from .config import resolve_device
+    from .models import generate
+
+    G, _ = load_generator(a.checkpoint, resolve_device(a.device))
+    images = generate(G, a.n, seed=a.seed)
+    atomic_write(a.out, lambda f: torch.save(images, f))
+    print(f"saved {a.n} samples ({tuple(images.shape)}, values in [-1, 1]) to {a.out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m gan_lab", description="Train and study a fully connected GAN on MNIST.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("train", help="train the GAN and write its figures and checkpoint",
+                       description="Train the reference GAN (D: 784-128-1, G: z-128-784) with BCE.")
+    _add_train_args(p)
+    p.set_defaults(func=cmd_train)
+    p = sub.add_parser("sample", help="draw images from a trained generator",
+                       description="Save N generated images as a float tensor N x 1 x 28 x 28 in [-1, 1].")
+    p.add_argument("--checkpoint", required=True, help="a checkpoint.pt written by train")
+    p.add_argument("-n", type=int, default=10_000, help="number of images (default: 10000)")
+    p.add_argument("--seed", type=int, default=0, help="seed for the latent vectors (default: 0)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
+    p.add_argument("--out", required=True, help="output file, e.g. samples.pt")
+    p.set_defaults(func=cmd_sample)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Entry point; bad input ends with one 'error:' line and exit code 2, not a traceback."""
+    from .checkpoint import CheckpointError
+    from .data import DataError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ValueError, DataError, CheckpointError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; rerun with --resume to continue from the last checkpoint", file=sys.stderr)
+        return 130

@@ -1,0 +1,150 @@
+"""Every hyperparameter of one training run, in one validated dataclass."""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import torch
+
+OPTIMIZERS = ("sgd", "adam")
+DATASETS = ("mnist", "fashion_mnist")
+DATA_PATHS = ("tensor", "loader")
+TRAIN_SIZE = 60_000  # both MNIST and Fashion-MNIST have 60,000 training images
+
+# Chosen from our own full 100-epoch runs on MNIST (see README, "Default learning rates").
+DEFAULT_LR = {"sgd": 0.1, "adam": 2e-4}
+DEFAULT_BETAS = {"adam": (0.5, 0.999)}
+
+
+def _bad(name: str, value: Any, allowed: str) -> ValueError:
+    return ValueError(f"{name}={value!r} is not allowed: {allowed}")
+
+
+def _check_lr(name: str, value: Any) -> None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not ok or not math.isfinite(value) or value <= 0:
+        raise _bad(name, value, "a learning rate must be a positive finite number, e.g. 0.1 or 2e-4")
+
+
+def _check_int(name: str, value: Any, low: int, high: Optional[int] = None, what: str = "") -> None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and value >= low and (high is None or value <= high)
+    if not ok:
+        rng = f"an integer >= {low}" if high is None else f"an integer from {low} to {high}"
+        raise _bad(name, value, rng + (f" ({what})" if what else ""))
+
+
+def resolve_device(device: str) -> torch.device:
+    """Turn 'auto', 'cpu', 'cuda' or 'cuda:N' into an available torch.device, or raise ValueError."""
+    if not isinstance(device, str):
+        raise _bad("device", device, "'auto', 'cpu', 'cuda' or 'cuda:N'")
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except RuntimeError:
+        raise _bad("device", device, "'auto', 'cpu', 'cuda' or 'cuda:N'") from None
+    if dev.type == "cpu":
+        return dev
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise _bad("device", device, "CUDA is not available on this machine; use 'auto' or 'cpu'")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise _bad("device", device, f"this machine has {torch.cuda.device_count()} CUDA device(s)")
+        return dev
+    raise _bad("device", device, "'auto', 'cpu', 'cuda' or 'cuda:N'")
+
+
+@dataclass
+class TrainConfig:
+    """Hyperparameters of one GAN training run; invalid values raise ValueError on creation."""
+
+    dataset: str = "mnist"
+    optimizer: str = "sgd"
+    lr_d: Optional[float] = None  # None: DEFAULT_LR[optimizer]
+    lr_g: Optional[float] = None
+    betas: Optional[tuple] = None  # Adam only; None: DEFAULT_BETAS["adam"]
+    z_dim: int = 100
+    hidden_dim: int = 128
+    leaky_slope: float = 0.2
+    batch_size: int = 64
+    epochs: int = 100
+    max_steps: Optional[int] = None  # stop after this many steps in total, even mid-epoch
+    seed: int = 0
+    device: str = "auto"
+    data_path: str = "tensor"  # 'tensor': the fast path; 'loader': the textbook DataLoader
+    data_root: Optional[str] = None
+    eval_every: int = 0  # evaluate quality metrics every k epochs (0: never)
+    eval_samples: int = 2000
+
+    def __post_init__(self) -> None:
+        if self.optimizer not in OPTIMIZERS:
+            raise _bad("optimizer", self.optimizer, f"one of {', '.join(OPTIMIZERS)}")
+        if self.dataset not in DATASETS:
+            raise _bad("dataset", self.dataset, f"one of {', '.join(DATASETS)}")
+        if self.data_path not in DATA_PATHS:
+            raise _bad("data_path", self.data_path, f"one of {', '.join(DATA_PATHS)}")
+        if self.lr_d is None:
+            self.lr_d = DEFAULT_LR[self.optimizer]
+        if self.lr_g is None:
+            self.lr_g = DEFAULT_LR[self.optimizer]
+        _check_lr("lr_d", self.lr_d)
+        _check_lr("lr_g", self.lr_g)
+        self._check_betas()
+        _check_int("z_dim", self.z_dim, 1)
+        _check_int("hidden_dim", self.hidden_dim, 1)
+        _check_int("batch_size", self.batch_size, 1, TRAIN_SIZE, f"the training set has {TRAIN_SIZE} images")
+        _check_int("epochs", self.epochs, 1)
+        if self.max_steps is not None:
+            _check_int("max_steps", self.max_steps, 1, what="or None for no limit")
+        _check_int("seed", self.seed, 0)
+        _check_int("eval_every", self.eval_every, 0, what="0 turns evaluation off")
+        _check_int("eval_samples", self.eval_samples, 100)
+        slope = self.leaky_slope
+        if not isinstance(slope, (int, float)) or isinstance(slope, bool) or not (0 <= slope < 1):
+            raise _bad("leaky_slope", slope, "a number in [0, 1)")
+        resolve_device(self.device)
+
+    def _check_betas(self) -> None:
+        if self.optimizer != "adam":
+            if self.betas is not None:
+                raise _bad("betas", self.betas, "betas apply to Adam only; leave them None for SGD")
+            return
+        if self.betas is None:
+            self.betas = DEFAULT_BETAS["adam"]
+        betas = tuple(self.betas) if isinstance(self.betas, (list, tuple)) else None
+        if betas is None or len(betas) != 2 or not all(
+            isinstance(b, (int, float)) and not isinstance(b, bool) and 0 <= b < 1 for b in betas
+        ):
+            raise _bad("betas", self.betas, "two numbers in [0, 1), e.g. (0.5, 0.999)")
+        self.betas = (float(betas[0]), float(betas[1]))
+
+    @property
+    def steps_per_epoch(self) -> int:
+        """Batches in one epoch of the full training set; the last partial batch counts."""
+        return math.ceil(TRAIN_SIZE / self.batch_size)
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready dict (betas as a list)."""
+        d = dataclasses.asdict(self)
+        if d["betas"] is not None:
+            d["betas"] = list(d["betas"])
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        """Inverse of to_dict; unknown keys raise ValueError naming them."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - names)
+        if unknown:
+            raise ValueError(f"unknown configuration field(s) {unknown}; allowed: {sorted(names)}")
+        return cls(**d)
+
+    def replace(self, **changes: Any) -> "TrainConfig":
+        """A copy with some fields changed, validated again."""
+        return dataclasses.replace(self, **changes)
+
+
+# Fields that may differ when resuming a run: extending the schedule is fine, the rest is not.
+RESUMABLE_CHANGES = ("epochs", "max_steps", "device", "data_root", "eval_every", "eval_samples")

@@ -1,0 +1,116 @@
+"""Figures: loss curves, D's outputs, image grids. Each function returns a matplotlib Figure."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Optional, Sequence
+
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+
+from .train import History
+
+
+def smooth(values: Sequence[float], window: int = 100) -> np.ndarray:
+    """Running mean over `window` steps ('valid' part only, so the curve has no edge artefacts)."""
+    v = np.asarray(values, dtype=np.float64)
+    window = max(1, min(window, len(v)))
+    if len(v) == 0:
+        return v
+    c = np.cumsum(np.insert(v, 0, 0.0))
+    return (c[window:] - c[:-window]) / window
+
+
+def default_window(n_steps: int) -> int:
+    """About 1% of the run, at least 10 steps: enough to see the trend under the noise."""
+    return max(10, n_steps // 100)
+
+
+def _curve(ax, values: Sequence[float], label: str, color: str, window: int) -> None:
+    steps = np.arange(1, len(values) + 1)
+    ax.plot(steps, values, color=color, alpha=0.25, linewidth=0.6)
+    s = smooth(values, window)
+    ax.plot(steps[window - 1:window - 1 + len(s)], s, color=color, linewidth=1.5, label=f"{label} (mean of {window} steps)")
+
+
+def plot_losses(history: History, window: Optional[int] = None, title: str = "GAN losses") -> Figure:
+    """lossD and lossG per step, raw (faint) and smoothed, in two panels."""
+    window = window or default_window(len(history))
+    fig = Figure(figsize=(11, 3.8), layout="constrained")
+    axes = fig.subplots(1, 2)
+    for ax, values, name, color in ((axes[0], history.lossD, "lossD", "tab:blue"),
+                                    (axes[1], history.lossG, "lossG", "tab:orange")):
+        _curve(ax, values, name, color, window)
+        ax.set_xlabel("training step")
+        ax.set_ylabel("BCE loss")
+        ax.set_title(f"{'Discriminator' if name == 'lossD' else 'Generator'} loss ({name})")
+        ax.legend(loc="upper right", fontsize=8)
+    equilibrium = (2 * np.log(2), np.log(2))
+    for ax, y in zip(axes, equilibrium):
+        ax.axhline(y, color="grey", linestyle="--", linewidth=0.8)
+    fig.suptitle(f"{title} (dashed: value at equilibrium, D = 1/2)")
+    return fig
+
+
+def plot_history(history: History, window: Optional[int] = None, title: str = "Training curves") -> Figure:
+    """Four panels: lossD, lossG, and D's mean outputs D(x) and D(G(z)) with the 1/2 line."""
+    window = window or default_window(len(history))
+    fig = Figure(figsize=(11, 6.5), layout="constrained")
+    (a, b), (c, d) = fig.subplots(2, 2)
+    _curve(a, history.lossD, "lossD", "tab:blue", window)
+    _curve(b, history.lossG, "lossG", "tab:orange", window)
+    _curve(c, history.D_x, "D(x)", "tab:green", window)
+    _curve(d, history.D_G_z, "D(G(z))", "tab:red", window)
+    for ax, name, eq in ((a, "lossD", 2 * np.log(2)), (b, "lossG", np.log(2)), (c, "D(x)", 0.5), (d, "D(G(z))", 0.5)):
+        ax.axhline(eq, color="grey", linestyle="--", linewidth=0.8)
+        ax.set_xlabel("training step")
+        ax.set_ylabel(name)
+        ax.set_title(name)
+        ax.legend(loc="best", fontsize=8)
+    for ax in (c, d):
+        ax.set_ylim(-0.02, 1.02)
+    fig.suptitle(f"{title} (dashed: equilibrium value)")
+    return fig
+
+
+def image_grid(images: torch.Tensor, nrow: int = 8, padding: int = 2) -> np.ndarray:
+    """N x 1 x 28 x 28 images in [-1, 1] (or uint8) as one H x W array in [0, 1]."""
+    from torchvision.utils import make_grid
+
+    x = images.detach().cpu()
+    x = x.float() / 255 if x.dtype == torch.uint8 else (x.float().clamp(-1, 1) + 1) / 2
+    grid = make_grid(x, nrow=nrow, padding=padding, pad_value=1.0)
+    return grid[0].numpy()
+
+
+def plot_grid(images: torch.Tensor, title: str = "Samples", nrow: int = 8, ax=None) -> Figure:
+    """Show images as a grid (white 0..1 scale, black = -1)."""
+    fig = None
+    if ax is None:
+        fig = Figure(figsize=(5, 5), layout="constrained")
+        ax = fig.subplots()
+    ax.imshow(image_grid(images, nrow), cmap="gray", vmin=0, vmax=1)
+    ax.set_title(title)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return fig if fig is not None else ax.figure
+
+
+def plot_grids(grids: dict[str, torch.Tensor], title: str = "Samples", nrow: int = 8) -> Figure:
+    """Several labelled grids side by side, e.g. one per configuration."""
+    fig = Figure(figsize=(3.4 * len(grids), 3.8), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(grids)))
+    for ax, (name, images) in zip(axes, grids.items()):
+        plot_grid(images, name, nrow, ax=ax)
+    fig.suptitle(title)
+    return fig
+
+
+def save_figure(fig: Figure, path: str | Path, dpi: int = 100) -> None:
+    """Save a figure as PNG atomically (no half-written image if interrupted)."""
+    from .checkpoint import atomic_write
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    atomic_write(path, lambda f: f.write(buf.getvalue()))
