@@ -1,0 +1,46 @@
+"""What every notebook does first: find out where it runs and pick a work folder."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+# The one place that names the repository (README: "Repository address"). The notebooks' Colab
+# badge and install cell use it too; tests/test_notebooks.py checks that they agree.
+REPO = "gan-lab/gan_lab"
+REPO_URL = f"https://github.com/{REPO}"
+INSTALL_URL = f"git+{REPO_URL}.git"
+ENV_SMOKE = "GAN_LAB_SMOKE"
+
+
+def in_colab() -> bool:
+    """True inside Google Colab."""
+    return "google.colab" in sys.modules
+
+
+def smoke_mode() -> bool:
+    """True when GAN_LAB_SMOKE=1: run the same code tiny (CI)."""
+    return os.environ.get(ENV_SMOKE, "") == "1"
+
+
+def setup_workspace(name: str = "gan_lab", local_root: str | os.PathLike = "work") -> Path:
+    """The work folder for data, checkpoints and results, created if needed.
+
+    On Colab: mount Google Drive and use MyDrive/<name>; if mounting fails, say so and use a local
+    folder. Elsewhere: `local_root` (relative to the notebook). MNIST goes to <work>/data unless
+    GAN_LAB_DATA_DIR is set already.
+    """
+    work = Path(local_root)
+    if in_colab():
+        try:
+            from google.colab import drive  # type: ignore[import-not-found]
+
+            drive.mount("/content/drive")
+            work = Path("/content/drive/MyDrive") / name
+        except Exception as e:  # no Drive (declined, offline): keep going on the VM's disk
+            work = Path("/content") / name
+            print(f"Google Drive could not be mounted ({e}); using {work}, which is lost when the runtime ends.")
+    work.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("GAN_LAB_DATA_DIR", str(work / "data"))
+    print(f"work folder: {work}")
+    return work
