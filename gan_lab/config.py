@@ -75,6 +75,7 @@ class TrainConfig:
     device: str = "auto"
     data_path: str = "tensor"  # 'tensor': the fast path; 'loader': the textbook DataLoader
     data_root: Optional[str] = None
+    train_images: Optional[int] = None  # use only the first N training images (quick runs); None: all
     eval_every: int = 0  # evaluate quality metrics every k epochs (0: never)
     eval_samples: int = 2000
 
@@ -99,6 +100,10 @@ class TrainConfig:
         if self.max_steps is not None:
             _check_int("max_steps", self.max_steps, 1, what="or None for no limit")
         _check_int("seed", self.seed, 0)
+        if self.train_images is not None:
+            _check_int("train_images", self.train_images, 1, TRAIN_SIZE, "or None for the whole training set")
+            if self.batch_size > self.train_images:
+                raise _bad("batch_size", self.batch_size, f"at most train_images={self.train_images}")
         _check_int("eval_every", self.eval_every, 0, what="0 turns evaluation off")
         _check_int("eval_samples", self.eval_samples, 100)
         slope = self.leaky_slope
@@ -122,8 +127,8 @@ class TrainConfig:
 
     @property
     def steps_per_epoch(self) -> int:
-        """Batches in one epoch of the full training set; the last partial batch counts."""
-        return math.ceil(TRAIN_SIZE / self.batch_size)
+        """Batches in one epoch (of the full set, or of train_images); the last partial batch counts."""
+        return math.ceil((self.train_images or TRAIN_SIZE) / self.batch_size)
 
     def to_dict(self) -> dict:
         """Plain JSON-ready dict (betas as a list)."""

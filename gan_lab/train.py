@@ -178,11 +178,14 @@ def new_state(config: TrainConfig) -> TrainState:
 
 def make_batches(config: TrainConfig, device: torch.device, generator: torch.Generator):
     """Batches of real images: the fast tensor path (default) or the textbook DataLoader."""
+    n = config.train_images
     if config.data_path == "loader":
         dataset = load_dataset(config.dataset, train=True, root=config.data_root)
+        if n is not None:
+            dataset = torch.utils.data.Subset(dataset, range(min(n, len(dataset))))
         _check_batch_size(config.batch_size, len(dataset))
         return _ImagesOnly(make_dataloader(dataset, config.batch_size, generator), device)
-    images = load_images(config.dataset, train=True, root=config.data_root, device=device)
+    images = load_images(config.dataset, train=True, root=config.data_root, device=device)[:n]
     _check_batch_size(config.batch_size, len(images))
     return TensorBatches(images, config.batch_size, generator)
 

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# gan_lab in one command: ./run.sh {setup|train|test|bench} [extra arguments]
+#   setup  create the virtual environment ($GAN_LAB_VENV, default .venv) from requirements.txt
+#   train  set up, then train the reference GAN (SGD, 100 epochs) into runs/reference/
+#   test   set up, then run the unit tests and the notebooks (pytest --nbval, smoke mode)
+#   bench  set up, then run the training benchmark
+set -euo pipefail
+cd "$(dirname "$0")"
+VENV=${GAN_LAB_VENV:-.venv}
+PY="$VENV/bin/python"
+
+setup() {
+  if [ -x "$PY" ] && [ -f "$VENV/.requirements" ] && cmp -s requirements.txt "$VENV/.requirements"; then
+    return 0  # already installed from this exact requirements.txt
+  fi
+  echo "setting up $VENV (torch is large: this takes a few minutes the first time)" >&2
+  python3 -m venv "$VENV"
+  "$PY" -m pip install -q --upgrade pip
+  "$PY" -m pip install -q -r requirements.txt
+  cp requirements.txt "$VENV/.requirements"
+}
+
+cmd=${1:-}
+shift || true
+case "$cmd" in
+  setup) setup ;;
+  train)
+    setup
+    PYTHONPATH="$PWD" "$PY" -m gan_lab train --out runs/reference "$@" ;;
+  test)
+    setup
+    export PYTHONPATH="$PWD" GAN_LAB_SMOKE=1 MPLBACKEND=Agg
+    "$PY" -m pytest -q -p no:cacheprovider tests notebooks --nbval \
+      --sanitize-with notebooks/nbval_sanitize.cfg --nbval-cell-timeout 900 "$@" ;;
+  bench)
+    setup
+    PYTHONPATH="$PWD" "$PY" benchmarks/bench_train.py "$@" ;;
+  *)
+    sed -n '2,7p' "$0" >&2
+    exit 2 ;;
+esac

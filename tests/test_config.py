@@ -1,0 +1,81 @@
+import math
+
+import pytest
+import torch
+
+from gan_lab import DEFAULT_LR, TrainConfig
+from gan_lab.config import resolve_device
+
+BAD_VALUES = [
+    ("z_dim", 0, "z_dim=0"),
+    ("z_dim", -5, "z_dim=-5"),
+    ("z_dim", 2.5, "z_dim=2.5"),
+    ("batch_size", 0, "batch_size=0"),
+    ("batch_size", 60_001, "60000"),
+    ("lr_d", 0.0, "lr_d=0.0"),
+    ("lr_d", -0.1, "lr_d=-0.1"),
+    ("lr_g", math.inf, "lr_g=inf"),
+    ("lr_g", math.nan, "lr_g=nan"),
+    ("lr_d", "0.1", "lr_d='0.1'"),
+    ("optimizer", "rmsprop", "optimizer='rmsprop'"),
+    ("dataset", "cifar10", "dataset='cifar10'"),
+    ("epochs", 0, "epochs=0"),
+    ("max_steps", 0, "max_steps=0"),
+    ("hidden_dim", 0, "hidden_dim=0"),
+    ("leaky_slope", 1.5, "leaky_slope=1.5"),
+    ("data_path", "disk", "data_path='disk'"),
+    ("device", "tpu", "device='tpu'"),
+    ("seed", -1, "seed=-1"),
+]
+
+
+@pytest.mark.parametrize("field,value,shown", BAD_VALUES)
+def test_each_bad_value_names_field_value_and_what_is_allowed(field, value, shown):
+    with pytest.raises(ValueError) as info:
+        TrainConfig(**{field: value})
+    msg = str(info.value)
+    assert shown in msg
+    assert "allowed" in msg
+
+
+def test_unavailable_cuda_is_refused():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    with pytest.raises(ValueError, match=r"device='cuda'.*not available.*'auto' or 'cpu'"):
+        TrainConfig(device="cuda")
+    assert resolve_device("auto").type == "cpu"
+
+
+def test_adam_betas_checked_and_sgd_takes_none():
+    with pytest.raises(ValueError, match=r"betas=\(0.5, 1.0\)"):
+        TrainConfig(optimizer="adam", betas=(0.5, 1.0))
+    with pytest.raises(ValueError, match="Adam only"):
+        TrainConfig(optimizer="sgd", betas=(0.5, 0.999))
+    assert TrainConfig(optimizer="adam").betas == (0.5, 0.999)
+
+
+def test_defaults_follow_the_report_and_our_learning_rates():
+    c = TrainConfig()
+    assert (c.z_dim, c.hidden_dim, c.leaky_slope, c.batch_size, c.epochs) == (100, 128, 0.2, 64, 100)
+    assert c.lr_d == c.lr_g == DEFAULT_LR["sgd"]
+    assert TrainConfig(optimizer="adam").lr_d == DEFAULT_LR["adam"]
+    # The report's literal setting stays reachable.
+    assert TrainConfig(optimizer="sgd", lr_d=0.3, lr_g=0.3).lr_d == 0.3
+    assert c.steps_per_epoch == 938
+
+
+def test_dict_round_trip_and_unknown_keys():
+    c = TrainConfig(optimizer="adam", lr_d=1e-3, z_dim=20)
+    assert TrainConfig.from_dict(c.to_dict()) == c
+    with pytest.raises(ValueError, match="unknown configuration field.*'zdim'"):
+        TrainConfig.from_dict({**c.to_dict(), "zdim": 3})
+    with pytest.raises(ValueError, match="z_dim=0"):
+        c.replace(z_dim=0)
+
+
+def test_train_images_bounds():
+    with pytest.raises(ValueError, match="train_images=0"):
+        TrainConfig(train_images=0)
+    with pytest.raises(ValueError, match="batch_size=64.*train_images=10"):
+        TrainConfig(train_images=10)
+    assert TrainConfig(train_images=640).steps_per_epoch == 10

@@ -1,0 +1,98 @@
+import torch
+
+from gan_lab import TrainConfig, build_models, fit, make_optimizers, train_step
+
+
+def cfg(root, **kw):
+    return TrainConfig(**{"data_root": str(root), "batch_size": 32, "epochs": 2, "device": "cpu", **kw})
+
+
+def test_train_step_reports_losses_and_d_outputs():
+    torch.manual_seed(0)
+    G, D = build_models(z_dim=8, seed=0)
+    optD, optG = make_optimizers(TrainConfig(optimizer="adam"), G, D)
+    x_real = torch.rand(16, 1, 28, 28) * 2 - 1
+    before_G, before_D = G.fc2.weight.clone(), D.fc1.weight.clone()
+    r = train_step(G, D, optD, optG, x_real)
+    assert all(isinstance(v, float) for v in (r.lossD, r.lossG, r.D_x, r.D_G_z))
+    assert 0 < r.D_x < 1 and 0 < r.D_G_z < 1
+    assert r.lossD > 0 and r.lossG > 0
+    assert not torch.equal(G.fc2.weight, before_G) and not torch.equal(D.fc1.weight, before_D)
+
+
+def test_d_step_sends_no_gradient_into_g():
+    G, D = build_models(z_dim=8, seed=0)
+    optD, _ = make_optimizers(TrainConfig(), G, D)
+    frozen = torch.optim.SGD(G.parameters(), lr=0.0)  # G's step is a no-op: we only look at D's step
+    train_step(G, D, optD, frozen, torch.zeros(4, 1, 28, 28))
+    # G's grads come from the G step alone: recompute them and compare.
+    grads_after_step = [p.grad.clone() for p in G.parameters()]
+    assert all(g.abs().sum() > 0 for g in grads_after_step)
+    G.zero_grad()
+    optD.zero_grad()
+    lossD = D(G(torch.randn(4, 8)).detach()).sum()
+    lossD.backward()
+    assert all(p.grad is None for p in G.parameters())
+
+
+def test_same_seed_gives_bit_identical_history(tiny_root):
+    a = fit(cfg(tiny_root, seed=7), progress=False)
+    b = fit(cfg(tiny_root, seed=7), progress=False)
+    c = fit(cfg(tiny_root, seed=8), progress=False)
+    assert len(a.history) == 20
+    assert a.history.lossD == b.history.lossD and a.history.lossG == b.history.lossG
+    assert a.history.D_x == b.history.D_x and a.history.D_G_z == b.history.D_G_z
+    assert torch.equal(a.G.fc2.weight, b.G.fc2.weight)
+    assert a.history.lossD != c.history.lossD
+
+
+def test_textbook_loader_path_trains_too(tiny_root):
+    s = fit(cfg(tiny_root, data_path="loader", max_steps=15), progress=False)
+    assert s.step == 15 and s.epoch == 1 and s.step_in_epoch == 5
+
+
+def test_fit_keeps_samples_and_calls_back_every_epoch(tiny_root):
+    seen = []
+    s = fit(cfg(tiny_root, epochs=3), callback=lambda st: seen.append((st.epoch, st.step)), progress=False)
+    assert seen == [(1, 10), (2, 20), (3, 30)]
+    assert s.history.epoch_end_steps == [10, 20, 30]
+    assert len(s.history.samples) == 3 and s.history.samples[0].shape == (64, 1, 28, 28)
+    assert s.history.samples[0].dtype == torch.uint8
+    assert not torch.equal(s.history.samples[0], s.history.samples[2])
+
+
+def test_max_steps_stops_mid_epoch(tiny_root):
+    s = fit(cfg(tiny_root, epochs=5, max_steps=13), progress=False)
+    assert (s.step, s.epoch, s.step_in_epoch, len(s.history)) == (13, 1, 3, 13)
+
+
+def test_divergence_stops_with_a_clear_message_and_keeps_history(tiny_root, capsys):
+    s = fit(cfg(tiny_root, lr_d=1e19, lr_g=1e19), progress=False)
+    assert s.stopped is not None
+    assert "Training stopped at step 2" in s.stopped and "lower learning rates" in s.stopped
+    assert len(s.history) == 1 and s.step == 1
+    assert [e["kind"] for e in s.history.events] == ["diverged"]
+    assert "Training stopped" in capsys.readouterr().err
+
+
+def test_saturation_is_reported_once(tiny_root):
+    s = fit(cfg(tiny_root, lr_d=10.0, lr_g=0.01, epochs=30), progress=False)
+    events = [e for e in s.history.events if e["kind"] == "saturated"]
+    assert len(events) == 1
+    assert "D wins completely" in events[0]["message"]
+    assert s.history.lossG[-1] > 20 and s.history.lossD[-1] < 1e-3
+    assert s.stopped is None and s.step == 300
+
+
+def test_batch_larger_than_the_dataset(tiny_root):
+    import pytest
+
+    with pytest.raises(ValueError, match="batch_size=500.*at most 320"):
+        fit(cfg(tiny_root).replace(batch_size=500), progress=False)
+
+
+def test_train_images_limits_the_epoch(tiny_root):
+    s = fit(cfg(tiny_root, train_images=96, epochs=2), progress=False)
+    assert s.history.epoch_end_steps == [3, 6]
+    s = fit(cfg(tiny_root, train_images=96, epochs=1, data_path="loader"), progress=False)
+    assert s.history.epoch_end_steps == [3]

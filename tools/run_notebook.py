@@ -1,0 +1,59 @@
+"""Execute a notebook from its paired .py and write the .ipynb with outputs, clean for committing.
+
+    python tools/run_notebook.py notebooks/03_train.py [--smoke] [--timeout 3600]
+
+The .py (jupytext percent format) is the source of truth. The notebook is executed in notebooks/,
+widget state and all cell metadata except tags are dropped, and cell ids are numbered so that
+re-running gives small diffs.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import jupytext
+import nbformat
+from nbclient import NotebookClient
+
+
+def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Drop widget state, Colab ids and other volatile metadata; number the cell ids."""
+    nb.metadata.pop("widgets", None)
+    nb.metadata = nbformat.from_dict({k: v for k, v in nb.metadata.items() if k in ("kernelspec", "language_info")})
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"cell-{i:02d}"
+        cell.metadata = nbformat.from_dict({k: v for k, v in cell.metadata.items() if k == "tags"})
+        if cell.cell_type == "code":
+            for out in cell.get("outputs", []):
+                out.get("metadata", {}).pop("widgets", None)
+    return nb
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("script", type=Path, help="notebooks/NN_name.py")
+    ap.add_argument("--smoke", action="store_true", help="run with GAN_LAB_SMOKE=1 (tiny settings)")
+    ap.add_argument("--timeout", type=int, default=3600, help="seconds per cell (default 3600)")
+    a = ap.parse_args()
+    script = a.script.with_suffix(".py")
+    nb = jupytext.read(script)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    if a.smoke:
+        os.environ["GAN_LAB_SMOKE"] = "1"
+    else:
+        os.environ.pop("GAN_LAB_SMOKE", None)
+    t0 = time.time()
+    NotebookClient(nb, timeout=a.timeout, kernel_name="python3", resources={"metadata": {"path": str(script.parent)}}).execute()
+    out = script.with_suffix(".ipynb")
+    tmp = out.with_suffix(".ipynb.tmp")
+    nbformat.write(clean(nb), tmp)
+    os.replace(tmp, out)
+    print(f"executed {script} in {time.time() - t0:.0f} s -> {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
