@@ -20,6 +20,16 @@ setup() {
   cp requirements.txt "$VENV/.requirements"
 }
 
+setup_ipywidgets7() {
+  # Colab ships ipywidgets 7.7.1: keep a copy beside the venv to test the widgets against it too.
+  if ! cmp -s requirements-ipywidgets7.txt "$VENV/ipywidgets7/.requirements" 2>/dev/null; then
+    rm -rf "$VENV/ipywidgets7"
+    "$PY" -m pip install -q --no-deps --target "$VENV/ipywidgets7" -r requirements-ipywidgets7.txt
+    cp requirements-ipywidgets7.txt "$VENV/ipywidgets7/.requirements"
+  fi
+  export GAN_LAB_IPYWIDGETS7="$VENV/ipywidgets7"
+}
+
 cmd=${1:-}
 shift || true
 case "$cmd" in
@@ -29,6 +39,7 @@ case "$cmd" in
     PYTHONPATH="$PWD" "$PY" -m gan_lab train --out runs/reference "$@" ;;
   test)
     setup
+    setup_ipywidgets7
     export PYTHONPATH="$PWD" GAN_LAB_SMOKE=1 MPLBACKEND=Agg
     "$PY" -m pytest -q -p no:cacheprovider tests notebooks --nbval \
       --sanitize-with notebooks/nbval_sanitize.cfg --nbval-cell-timeout 900 "$@" ;;

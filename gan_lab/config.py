@@ -146,6 +146,15 @@ class TrainConfig:
             raise ValueError(f"unknown configuration field(s) {unknown}; allowed: {sorted(names)}")
         return cls(**d)
 
+    def run_name(self) -> str:
+        """A folder name that is the same for runs that may resume each other (epochs may differ)."""
+        import hashlib
+        import json
+
+        fixed = {k: v for k, v in self.to_dict().items() if k not in RESUMABLE_CHANGES}
+        digest = hashlib.sha256(json.dumps(fixed, sort_keys=True).encode()).hexdigest()[:8]
+        return f"{self.optimizer}_lrd{self.lr_d:g}_lrg{self.lr_g:g}_z{self.z_dim}_b{self.batch_size}_s{self.seed}_{digest}"
+
     def replace(self, **changes: Any) -> "TrainConfig":
         """A copy with some fields changed, validated again."""
         return dataclasses.replace(self, **changes)

@@ -28,6 +28,7 @@ def default_window(n_steps: int) -> int:
 
 
 def _curve(ax, values: Sequence[float], label: str, color: str, window: int) -> None:
+    window = max(1, min(window, len(values)))
     steps = np.arange(1, len(values) + 1)
     ax.plot(steps, values, color=color, alpha=0.25, linewidth=0.6)
     s = smooth(values, window)

@@ -1,0 +1,166 @@
+"""ipywidgets panels for the notebooks (work on ipywidgets 7.7.1, Colab's, and 8.x).
+
+Each panel is a Button + Output: nothing runs until a button is clicked. Callbacks stay thin:
+they read the controls and call package functions.
+"""
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+from typing import Optional
+
+import ipywidgets as W
+import torch
+from IPython.display import display
+
+from .checkpoint import write_run_files
+from .config import DEFAULT_LR, TrainConfig
+from .models import Generator
+from .plotting import plot_grid, plot_losses
+from .train import TrainState, fit
+
+
+def _figure_output(fig) -> dict:
+    """A figure as one display_data message (PNG), the form an Output widget keeps in .outputs."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=80)
+    title = fig._suptitle.get_text() if fig._suptitle else (fig.axes[0].get_title() if fig.axes else "")
+    return {"output_type": "display_data", "metadata": {},
+            "data": {"image/png": base64.b64encode(buf.getvalue()).decode(), "text/plain": f"<Figure: {title}>"}}
+
+
+def _show(output: W.Output, *figures) -> None:
+    """Replace what an Output widget shows with these figures, in one update.
+
+    Setting .outputs (rather than printing inside `with output:`) works the same in Colab, JupyterLab,
+    and a kernel with no front end at all (tests, nbval).
+    """
+    output.outputs = tuple(_figure_output(fig) for fig in figures)
+
+
+class TrainingPanel:
+    """Pick hyperparameters, click Train, watch the losses and the fixed-noise grid after every epoch.
+
+    Runs go to <work>/runs/<config.run_name()>; clicking Train again with the same settings resumes an
+    interrupted run from its checkpoint (or just shows a finished one).
+    """
+
+    def __init__(self, work: str | Path, base: Optional[TrainConfig] = None):
+        base = base or TrainConfig()
+        self.work = Path(work)
+        self.base = base
+        style = {"description_width": "110px"}
+        self.optimizer = W.Dropdown(options=["sgd", "adam"], value=base.optimizer, description="optimizer", style=style)
+        self.lr_d = W.FloatLogSlider(value=base.lr_d, base=10, min=-5, max=0, step=0.1, description="lr of D",
+                                     readout_format=".1e", style=style)
+        self.lr_g = W.FloatLogSlider(value=base.lr_g, base=10, min=-5, max=0, step=0.1, description="lr of G",
+                                     readout_format=".1e", style=style)
+        self.z_dim = W.Dropdown(options=sorted({2, 20, 50, 100, 200, base.z_dim}), value=base.z_dim,
+                                description="z_dim", style=style)
+        self.batch_size = W.Dropdown(options=sorted({16, 32, 64, 128, 256, base.batch_size}), value=base.batch_size,
+                                     description="batch size", style=style)
+        self.epochs = W.IntSlider(value=base.epochs, min=1, max=max(100, base.epochs), description="epochs", style=style)
+        self.train_button = W.Button(description="Train", button_style="primary", icon="play")
+        self.progress = W.IntProgress(value=0, min=0, max=base.epochs, description="epoch 0", style=style)
+        self.status = W.HTML(value="Choose settings and click <b>Train</b>.")
+        self.output = W.Output()
+        self.state: Optional[TrainState] = None
+        self.optimizer.observe(self._on_optimizer, names="value")
+        self.train_button.on_click(self._on_train)
+        controls = W.VBox([self.optimizer, self.lr_d, self.lr_g, self.z_dim, self.batch_size, self.epochs,
+                           W.HBox([self.train_button, self.progress])])
+        self.widget = W.VBox([controls, self.status, self.output])
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
+
+    def config(self) -> TrainConfig:
+        """The configuration the controls describe (validated)."""
+        return self.base.replace(optimizer=self.optimizer.value, lr_d=float(self.lr_d.value),
+                                 lr_g=float(self.lr_g.value), z_dim=int(self.z_dim.value),
+                                 batch_size=int(self.batch_size.value), epochs=int(self.epochs.value),
+                                 betas=None)
+
+    def _on_optimizer(self, change) -> None:
+        # Each optimizer has its own usual learning rate; switching sets it, the sliders can still move.
+        self.lr_d.value = self.lr_g.value = DEFAULT_LR[change["new"]]
+
+    def _on_train(self, _button=None) -> None:
+        try:
+            config = self.config()
+        except ValueError as e:
+            self.status.value = f"<b>Invalid setting:</b> {e}"
+            return
+        out_dir = self.work / "runs" / config.run_name()
+        self.train_button.disabled = True
+        self.progress.max, self.progress.value = config.epochs, 0
+        self.status.value = f"Training into <code>{out_dir}</code> ..."
+        try:
+            self.state = fit(config, out_dir, resume=True, callback=self._after_epoch, progress=False)
+            write_run_files(self.state, out_dir)
+            self._after_epoch(self.state)
+            done = self.state.stopped or f"Done: {self.state.step} steps, {self.state.epoch} epochs."
+            self.status.value = done + f" Files in <code>{out_dir}</code>."
+        except Exception as e:  # show it in the panel: a callback's exception would otherwise vanish
+            self.status.value = f"<b>Training failed:</b> {type(e).__name__}: {e}"
+            raise
+        finally:
+            self.train_button.disabled = False
+
+    def _after_epoch(self, state: TrainState) -> None:
+        self.progress.value = state.epoch
+        self.progress.description = f"epoch {state.epoch}"
+        if len(state.history):
+            _show(self.output, plot_losses(state.history, title=f"Losses after epoch {state.epoch}"),
+                  plot_grid(state.fixed_samples(), f"Fixed-noise samples after epoch {state.epoch}"))
+
+
+class LatentExplorer:
+    """Re-roll 16 latent vectors, or move them all along one random direction, and see G's images."""
+
+    def __init__(self, G: Generator, seed: int = 0, n: int = 16):
+        self.G = G.eval()
+        self.n = n
+        self.gen = torch.Generator().manual_seed(seed)
+        self.reroll_button = W.Button(description="Re-roll z", icon="refresh")
+        self.direction_button = W.Button(description="New direction")
+        self.alpha = W.FloatSlider(value=0.0, min=-3.0, max=3.0, step=0.25, description="step along d",
+                                   continuous_update=False)
+        self.output = W.Output()
+        self.reroll_button.on_click(lambda _b: self.reroll())
+        self.direction_button.on_click(lambda _b: self.new_direction())
+        self.alpha.observe(lambda _change: self.draw(), names="value")
+        self.widget = W.VBox([W.HBox([self.reroll_button, self.direction_button, self.alpha]), self.output])
+        self.z = self.d = None
+        self.renders = 0
+        self.reroll()
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
+
+    def reroll(self) -> None:
+        """New latent vectors z (the direction stays)."""
+        self.z = torch.randn(self.n, self.G.z_dim, generator=self.gen)
+        if self.d is None:
+            self.new_direction()
+        else:
+            self.draw()
+
+    def new_direction(self) -> None:
+        """A new random unit direction d in latent space."""
+        d = torch.randn(self.G.z_dim, generator=self.gen)
+        self.d = d / d.norm()
+        self.draw()
+
+    def images(self) -> torch.Tensor:
+        """G(z + alpha * d) for the current z, d and alpha."""
+        device = next(self.G.parameters()).device
+        with torch.no_grad():
+            return self.G((self.z + self.alpha.value * self.d).to(device)).cpu()
+
+    def draw(self) -> None:
+        self.renders += 1
+        fig = plot_grid(self.images(), f"G(z + {self.alpha.value:+.2f} d), view {self.renders}", nrow=8)
+        fig.set_size_inches(6, 3)
+        _show(self.output, fig)
