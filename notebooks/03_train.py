@@ -29,6 +29,7 @@ TRAIN_IMAGES = 2_560 if SMOKE else None  # None: all 60,000 training images
 SEED = 0
 
 # %%
+# %matplotlib inline
 import torch
 from IPython.display import HTML, display
 from torch import nn

@@ -22,7 +22,8 @@ from nbclient import NotebookClient
 def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Drop widget state, Colab ids and other volatile metadata; number the cell ids."""
     nb.metadata.pop("widgets", None)
-    nb.metadata = nbformat.from_dict({k: v for k, v in nb.metadata.items() if k in ("kernelspec", "language_info")})
+    nb.metadata = nbformat.from_dict({k: v for k, v in nb.metadata.items()
+                                      if k in ("kernelspec", "language_info", "gan_lab")})
     for i, cell in enumerate(nb.cells):
         cell.id = f"cell-{i:02d}"
         cell.metadata = nbformat.from_dict({k: v for k, v in cell.metadata.items() if k == "tags"})
@@ -47,6 +48,8 @@ def main() -> int:
         os.environ.pop("GAN_LAB_SMOKE", None)
     t0 = time.time()
     NotebookClient(nb, timeout=a.timeout, kernel_name="python3", resources={"metadata": {"path": str(script.parent)}}).execute()
+    # Recorded so that tests can tell a committed full run from a smoke run.
+    nb.metadata["gan_lab"] = {"smoke": bool(a.smoke), "seconds": round(time.time() - t0)}
     out = script.with_suffix(".ipynb")
     tmp = out.with_suffix(".ipynb.tmp")
     nbformat.write(clean(nb), tmp)

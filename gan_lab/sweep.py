@@ -1,0 +1,507 @@
+"""Sweeps: many runs of the reference GAN, trained side by side, with seeds, resume and metrics.
+
+Runs that share an optimizer type and a batch size are trained as one *stack*: their weights are
+stacked along a new first dimension and every layer becomes one batched matrix product (bmm) over
+the runs. Each run keeps its own seed, data order, noise, learning rates and betas, so it follows the
+same trajectory as when trained alone by `fit` (up to float rounding, tested). Runs of different
+z_dim share a stack: G's first layer has max(z_dim) input columns, and the columns a run does not
+have are zero, receive zero gradient (their inputs are zero) and so stay zero.
+
+After every epoch each run is written back into its own TrainState and checkpointed exactly as
+`fit` does, so a killed sweep resumes: finished runs are skipped, unfinished ones continue from
+their last epoch.
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Optional, Sequence
+
+import torch
+import torch.nn.functional as F
+
+from .checkpoint import CHECKPOINT_NAME, atomic_write_text, resume_state, save_checkpoint, write_config_json
+from .config import TrainConfig
+from .data import load_images
+from .train import History, StepResult, TrainState, _finish_epoch, _log, _progress_bar, _SaturationWatch, new_state
+
+SWEEPS: dict[str, list[dict]] = {
+    # The report's experiment, each optimizer at its usual learning rate.
+    "optimizer": [{"optimizer": "sgd"}, {"optimizer": "adam"}],
+    # The report's z_dim study (with SGD at our default 0.1: the report's 0.3 often saturates).
+    "zdim": [{"optimizer": "sgd", "z_dim": z} for z in (20, 50, 100, 200)],
+    # Learning rates: the report's literal SGD 0.3 down to 0.01; Adam at 1e-3 and 2e-4 with beta1 0.9 and 0.5.
+    "lr": [{"optimizer": "sgd", "lr_d": lr, "lr_g": lr} for lr in (0.3, 0.1, 0.03, 0.01)]
+          + [{"optimizer": "adam", "lr_d": lr, "lr_g": lr, "betas": (b1, 0.999)} for lr in (1e-3, 2e-4) for b1 in (0.9, 0.5)],
+}
+EVAL_EVERY = 10  # epochs between metric evaluations in a sweep
+EVAL_SAMPLES = 2000  # samples per evaluation during training (the final one uses metrics.DEFAULT_N)
+EPS = 1e-8  # Adam's eps, as torch.optim.Adam's default
+
+
+def label(config: TrainConfig) -> str:
+    """A short human name for a configuration, e.g. 'sgd lr 0.1 z 100' or 'adam lr 0.0002 b1 0.5 z 100'."""
+    lr = f"lr {config.lr_d:g}" if config.lr_d == config.lr_g else f"lr_d {config.lr_d:g} lr_g {config.lr_g:g}"
+    b1 = f" b1 {config.betas[0]:g}" if config.optimizer == "adam" else ""
+    return f"{config.optimizer} {lr}{b1} z {config.z_dim}"
+
+
+def sweep_configs(name: str, seeds: int, epochs: int, base: Optional[TrainConfig] = None) -> list[TrainConfig]:
+    """The configurations of a named sweep, each with seeds 0..seeds-1."""
+    if name not in SWEEPS:
+        raise ValueError(f"sweep={name!r} is not allowed: one of {', '.join(SWEEPS)}")
+    if not isinstance(seeds, int) or seeds < 1:
+        raise ValueError(f"seeds={seeds!r} is not allowed: a positive number of training seeds")
+    base = base or TrainConfig()
+    return [base.replace(**{"lr_d": None, "lr_g": None, "betas": None, **changes}, epochs=epochs, seed=seed)
+            for changes in SWEEPS[name] for seed in range(seeds)]
+
+
+# ----------------------------------------------------------------------------------------- the stack
+
+def _bce(p: torch.Tensor, target: float) -> torch.Tensor:
+    """nn.BCELoss per run (mean over the batch), with its clamp of log at -100; p is R x B x 1."""
+    log_p = torch.log(p).clamp(min=-100) if target == 1.0 else torch.log(1 - p).clamp(min=-100)
+    return -log_p.mean(dim=(1, 2))
+
+
+class Stack:
+    """The weights and optimizer states of R runs, stacked; forward passes are batched over runs."""
+
+    def __init__(self, states: Sequence[TrainState]):
+        c0 = states[0].config
+        self.states = list(states)
+        self.optimizer = c0.optimizer
+        self.slope = c0.leaky_slope
+        self.z_dims = [s.config.z_dim for s in states]
+        self.z_max = max(self.z_dims)
+        dev = states[0].device
+        self.D = [torch.stack([p.detach() for p in ps]).clone() for ps in zip(*(s.D.parameters() for s in states))]
+        self.G = [torch.zeros(len(states), c0.hidden_dim, self.z_max, device=dev)]  # fc1.weight, zero-padded
+        for r, s in enumerate(states):
+            self.G[0][r, :, :self.z_dims[r]] = s.G.fc1.weight.detach()
+        self.G += [torch.stack([p.detach() for p in ps]).clone()
+                   for ps in zip(*(list(s.G.parameters())[1:] for s in states))]
+        for p in self.D + self.G:
+            p.requires_grad_(True)
+        self.lr_d = self._per_run([s.config.lr_d for s in states])
+        self.lr_g = self._per_run([s.config.lr_g for s in states])
+        if self.optimizer == "adam":
+            self.beta1 = self._per_run([s.config.betas[0] for s in states])
+            self.beta2 = self._per_run([s.config.betas[1] for s in states])
+            self.adam_D = self._read_adam([s.optD for s in states], self.D)
+            self.adam_G = self._read_adam([s.optG for s in states], self.G)
+
+    def _per_run(self, values: list[float]) -> torch.Tensor:
+        """One float32 value per run (viewed per parameter by _view)."""
+        return torch.tensor(values, dtype=torch.float32, device=self.states[0].device)
+
+    @staticmethod
+    def _view(v: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
+        return v.view(-1, *([1] * (p.dim() - 1)))
+
+    # -- forward passes, batched over runs: x is R x B x features
+    def disc(self, x: torch.Tensor) -> torch.Tensor:
+        W1, b1, W2, b2 = self.D
+        h = F.leaky_relu(torch.baddbmm(b1.unsqueeze(1), x, W1.transpose(1, 2)), self.slope)
+        return torch.sigmoid(torch.baddbmm(b2.unsqueeze(1), h, W2.transpose(1, 2)))
+
+    def gen(self, z: torch.Tensor) -> torch.Tensor:
+        W1, b1, W2, b2 = self.G
+        h = F.leaky_relu(torch.baddbmm(b1.unsqueeze(1), z, W1.transpose(1, 2)), self.slope)
+        return torch.tanh(torch.baddbmm(b2.unsqueeze(1), h, W2.transpose(1, 2)))
+
+    def noise(self, batch_size: int) -> torch.Tensor:
+        """Each run's z from its own noise generator (as train_step draws it), zero-padded to z_max."""
+        z = torch.zeros(len(self.states), batch_size, self.z_max, device=self.states[0].device)
+        for r, s in enumerate(self.states):
+            z[r, :, :self.z_dims[r]] = torch.randn(batch_size, self.z_dims[r], device=z.device, generator=s.noise_gen)
+        return z
+
+    # -- optimizer updates, per run
+    def update(self, params: list[torch.Tensor], grads: Sequence[torch.Tensor], lr: torch.Tensor,
+               adam: Optional[dict]) -> None:
+        with torch.no_grad():
+            if adam is None:  # plain SGD: p <- p - lr * g
+                for p, g in zip(params, grads):
+                    p.sub_(self._view(lr, p) * g)
+                return
+            adam["step"] += 1
+            t = adam["step"]
+            for p, g, m, v in zip(params, grads, adam["exp_avg"], adam["exp_avg_sq"]):
+                b1, b2 = self._view(self.beta1, p), self._view(self.beta2, p)
+                m.lerp_(g, 1 - b1)
+                v.mul_(b2).add_((1 - b2) * g * g)
+                step_size = self._view(lr, p) / (1 - b1 ** t)
+                denom = (v.sqrt() / (1 - b2 ** t).sqrt()).add_(EPS)
+                p.sub_(step_size * m / denom)
+
+    def _read_adam(self, opts: list[torch.optim.Optimizer], params: list[torch.Tensor]) -> dict:
+        """Stack the runs' Adam moments (zeros for a run that has not stepped yet)."""
+        steps = {int(o.state_dict()["state"].get(0, {}).get("step", torch.tensor(0.0)).item()) for o in opts}
+        if len(steps) != 1:
+            raise ValueError(f"runs in one stack must have taken the same number of steps, got {sorted(steps)}")
+        m = [torch.zeros_like(p) for p in params]
+        v = [torch.zeros_like(p) for p in params]
+        for r, o in enumerate(opts):
+            state = o.state_dict()["state"]
+            for i in range(len(params)):
+                if i in state:
+                    cols = state[i]["exp_avg"].shape[-1] if state[i]["exp_avg"].dim() > 1 else None
+                    m[i][r, ..., :cols] = state[i]["exp_avg"]
+                    v[i][r, ..., :cols] = state[i]["exp_avg_sq"]
+        return {"step": steps.pop(), "exp_avg": m, "exp_avg_sq": v}
+
+    # -- back into the runs' own modules and optimizers
+    def write_back(self, rows: Optional[Iterable[int]] = None) -> None:
+        """Copy each run's weights and optimizer state into its TrainState (G, D, optD, optG)."""
+        with torch.no_grad():
+            for r in range(len(self.states)) if rows is None else rows:
+                s = self.states[r]
+                for p, stacked in zip(s.D.parameters(), self.D):
+                    p.copy_(stacked[r])
+                for i, (p, stacked) in enumerate(zip(s.G.parameters(), self.G)):
+                    p.copy_(stacked[r, :, :self.z_dims[r]] if i == 0 else stacked[r])
+                if self.optimizer == "adam":
+                    self._write_adam(s.optD, self.adam_D, r, None)
+                    self._write_adam(s.optG, self.adam_G, r, self.z_dims[r])
+
+    @staticmethod
+    def _write_adam(opt: torch.optim.Optimizer, adam: dict, r: int, z_dim: Optional[int]) -> None:
+        sd = opt.state_dict()
+        state = {}
+        for i in range(len(adam["exp_avg"])):
+            m, v = adam["exp_avg"][i][r], adam["exp_avg_sq"][i][r]
+            if i == 0 and z_dim is not None:
+                m, v = m[:, :z_dim], v[:, :z_dim]
+            state[i] = {"step": torch.tensor(float(adam["step"])), "exp_avg": m.clone(), "exp_avg_sq": v.clone()}
+        sd["state"] = state
+        opt.load_state_dict(sd)
+
+
+def stacked_step(stack: Stack, x_real: torch.Tensor) -> torch.Tensor:
+    """train_step for every run of the stack at once; returns a 4 x R tensor (lossD, lossG, D_x, D_G_z).
+
+    x_real is R x B x 784. The order is the one of train_step: D step on real and generated images
+    (generated ones detached), then a G step with fresh z.
+    """
+    batch_size = x_real.size(1)
+    # (1) Train D.
+    D_x = stack.disc(x_real)
+    lossD_real = _bce(D_x, 1.0)
+    x_gen = stack.gen(stack.noise(batch_size))
+    D_G_z = stack.disc(x_gen.detach())
+    lossD_fake = _bce(D_G_z, 0.0)
+    lossD = lossD_real + lossD_fake
+    # Each run's loss depends on its own weights only, so the gradient of the sum is every run's own gradient.
+    stack.update(stack.D, torch.autograd.grad(lossD.sum(), stack.D), stack.lr_d, getattr(stack, "adam_D", None))
+    # (2) Train G. Only G's gradients are computed: D's would be thrown away (zero_grad) anyway.
+    lossG = _bce(stack.disc(stack.gen(stack.noise(batch_size))), 1.0)
+    stack.update(stack.G, torch.autograd.grad(lossG.sum(), stack.G), stack.lr_g, getattr(stack, "adam_G", None))
+    return torch.stack([lossD.detach(), lossG.detach(), D_x.detach().mean(dim=(1, 2)), D_G_z.mean(dim=(1, 2))])
+
+
+# ----------------------------------------------------------------------------------------- training
+
+def stack_key(config: TrainConfig) -> tuple:
+    """Runs with the same key can share a stack."""
+    return (config.optimizer, config.batch_size, config.hidden_dim, config.leaky_slope, config.dataset,
+            config.data_root, config.train_images, config.device)
+
+
+def fit_side_by_side(states: Sequence[TrainState], out_dirs: Optional[Sequence[Path]] = None,
+                     progress: bool = True, images: Optional[torch.Tensor] = None) -> list[TrainState]:
+    """Train runs that share a stack_key together, whole epochs at a time, until each reaches its epochs."""
+    states = list(states)
+    keys = {stack_key(s.config) for s in states}
+    if len(keys) != 1:
+        raise ValueError(f"these runs cannot share a stack (optimizer, batch size, ... differ): {sorted(keys)}")
+    if any(s.step_in_epoch for s in states):
+        raise ValueError("side-by-side training resumes from epoch boundaries only")
+    cfg = states[0].config
+    if images is None:
+        images = load_images(cfg.dataset, train=True, root=cfg.data_root, device=states[0].device)[:cfg.train_images]
+    flat = images.view(len(images), -1)
+    steps_per_epoch = math.ceil(len(flat) / cfg.batch_size)
+    total = sum(s.config.epochs * steps_per_epoch for s in states)
+    pbar = _progress_bar(total, sum(s.step for s in states), progress)
+    watches = [_SaturationWatch() for _ in states]
+    try:
+        while True:
+            active = [i for i, s in enumerate(states) if s.epoch < s.config.epochs and not s.stopped]
+            if not active:
+                break
+            _train_epoch([states[i] for i in active], [watches[i] for i in active], flat, pbar)
+            for i in active:
+                s = states[i]
+                if s.stopped:
+                    continue
+                _finish_epoch(s)
+                if out_dirs is not None:
+                    save_checkpoint(Path(out_dirs[i]) / CHECKPOINT_NAME, s)
+            pbar.set_description(f"epoch {min(states[i].epoch for i in active)}/{cfg.epochs}", refresh=False)
+    finally:
+        pbar.close()
+    return states
+
+
+def _train_epoch(states: list[TrainState], watches: list[_SaturationWatch], flat: torch.Tensor, pbar) -> None:
+    """One epoch for every run in states, side by side; runs whose loss turns non-finite leave the stack."""
+    bs = states[0].config.batch_size
+    perms = {id(s): torch.randperm(len(flat), generator=s.data_gen).to(flat.device) for s in states}
+    for s in states:
+        s.epoch_start_rng = None
+    live = list(range(len(states)))
+    stack = Stack(states)
+    for start in range(0, len(flat), bs):
+        idx = torch.stack([perms[id(states[i])][start:start + bs] for i in live])
+        out = stacked_step(stack, flat[idx]).tolist()
+        bad = []
+        for j, i in enumerate(live):
+            r = StepResult(out[0][j], out[1][j], out[2][j], out[3][j])
+            s = states[i]
+            if not (math.isfinite(r.lossD) and math.isfinite(r.lossG)):
+                s.stopped = (f"Training stopped at step {s.step + 1} (epoch {s.epoch + 1}): a loss is not a finite "
+                             f"number. Try lower learning rates (now lr_d={s.config.lr_d}, lr_g={s.config.lr_g}).")
+                _log(s, "diverged", s.stopped)
+                bad.append(i)
+                continue
+            s.history.append(r)
+            s.step += 1
+            watches[i].check(s, r)
+        pbar.update(len(live) - len(bad))
+        if bad:  # go on with the healthy runs in a new stack; a stopped run keeps its last epoch's weights
+            keep = [j for j, i in enumerate(live) if i not in bad]
+            stack.write_back(keep)
+            live = [live[j] for j in keep]
+            if not live:
+                return
+            stack = Stack([states[i] for i in live])
+    stack.write_back()
+
+
+
+# ----------------------------------------------------------------------------------------- a whole sweep
+
+RESULT_NAME = "result.json"
+
+
+def run_dir(out: Path, config: TrainConfig) -> Path:
+    """Where one run of a sweep lives."""
+    return Path(out) / config.run_name()
+
+
+def run_sweep(name: str, seeds: int, epochs: int, out: str | Path, base: Optional[TrainConfig] = None,
+              eval_every: int = EVAL_EVERY, eval_samples: int = EVAL_SAMPLES, final_samples: Optional[int] = None,
+              shard: tuple[int, int] = (0, 1), progress: bool = True) -> list[dict]:
+    """Train (or resume) every run of a sweep, side by side per stack; write each run's results.
+
+    Runs whose result.json exists are not trained again; unfinished ones continue from their
+    checkpoint. shard=(k, n) trains only every n-th run starting at k (one process per core).
+    Returns the result records of this shard's runs.
+    """
+    from .metrics import DEFAULT_N
+
+    out = Path(out)
+    configs = [c.replace(eval_every=eval_every if eval_every <= epochs else 0, eval_samples=eval_samples)
+               for c in sweep_configs(name, seeds, epochs, base)]
+    configs = configs[shard[0]::shard[1]]
+    todo = [c for c in configs if not (run_dir(out, c) / RESULT_NAME).is_file()]
+    groups: dict[tuple, list[TrainState]] = {}
+    for c in todo:
+        state = resume_state(run_dir(out, c), c) or new_state(c)
+        write_config_json(run_dir(out, c) / "config.json", c)
+        groups.setdefault(stack_key(c), []).append(state)
+    for states in groups.values():
+        t0 = time.time()
+        fit_side_by_side(states, [run_dir(out, s.config) for s in states], progress=progress)
+        seconds = (time.time() - t0) / len(states)
+        for s in states:
+            write_run_results(s, run_dir(out, s.config), final_samples or DEFAULT_N, seconds)
+    return [json.loads((run_dir(out, c) / RESULT_NAME).read_text()) for c in configs]
+
+
+def compact_history(history: History, every: int = 10) -> dict[str, "object"]:
+    """Means over consecutive blocks of `every` steps (float32), small enough to ship."""
+    import numpy as np
+
+    out = {}
+    for k in ("lossD", "lossG", "D_x", "D_G_z"):
+        v = np.asarray(getattr(history, k), dtype=np.float64)
+        n = len(v) // every * every
+        out[k] = v[:n].reshape(-1, every).mean(axis=1).astype(np.float32)
+    out["every"] = np.array(every)
+    return out
+
+
+def write_run_results(state: TrainState, out_dir: Path, n_final: int, seconds_per_run: float) -> dict:
+    """history.npz, generator.pt, metrics (N = n_final) and result.json (written last: it marks 'done')."""
+    import io
+
+    import numpy as np
+
+    from .checkpoint import atomic_write
+    from .metrics import evaluate_generator
+
+    h = state.history
+    arrays = compact_history(h)
+    arrays["final_samples"] = h.samples[-1].numpy() if h.samples else np.zeros((0,), np.uint8)
+    if h.metrics:
+        names = [k for k in h.metrics[0] if k not in ("epoch", "step")]
+        arrays["metric_epochs"] = np.array([m["epoch"] for m in h.metrics])
+        for k in names:
+            arrays[f"metric_{k}"] = np.array([m[k] for m in h.metrics], dtype=np.float64)
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    atomic_write(out_dir / "history.npz", lambda f: f.write(buf.getvalue()))
+    atomic_write(out_dir / "generator.pt", lambda f: torch.save(
+        {"config": state.config.to_dict(), "G": {k: v.cpu() for k, v in state.G.state_dict().items()}}, f))
+    metrics = {} if state.stopped else evaluate_generator(state.G, n=n_final, seed=state.config.seed,
+                                                           data_root=state.config.data_root)
+    result = {"label": label(state.config), "config": state.config.to_dict(), "steps": state.step,
+              "epochs": state.epoch, "stopped": state.stopped, "events": [e["kind"] for e in h.events],
+              "metrics_n": n_final, "metrics": metrics, "seconds": round(seconds_per_run, 1)}
+    atomic_write_text(out_dir / RESULT_NAME, json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def load_results(out: str | Path) -> list[dict]:
+    """Every finished run's result.json under a sweep folder, with its folder added as 'dir'."""
+    rows = []
+    for path in sorted(Path(out).glob(f"*/{RESULT_NAME}")):
+        r = json.loads(path.read_text())
+        r["dir"] = str(path.parent)
+        rows.append(r)
+    return rows
+
+
+def summarize(results: Sequence[dict]) -> list[dict]:
+    """Per configuration (label): number of seeds and mean and std over seeds of every metric."""
+    import numpy as np
+
+    def order(r: dict) -> tuple:
+        c = r["config"]
+        return (c["optimizer"], -c["lr_d"], -(c["betas"] or [0])[0], c["z_dim"], c["seed"])
+
+    by_label: dict[str, list[dict]] = {}
+    for r in sorted(results, key=order):
+        by_label.setdefault(r["label"], []).append(r)
+    rows = []
+    for lab, runs in by_label.items():
+        row = {"label": lab, "seeds": len(runs), "stopped": sum(bool(r["stopped"]) for r in runs)}
+        names = sorted({k for r in runs for k in r["metrics"]})
+        for k in names:
+            v = np.array([r["metrics"][k] for r in runs if k in r["metrics"]], dtype=np.float64)
+            row[k] = {"mean": float(v.mean()), "std": float(v.std(ddof=1)) if len(v) > 1 else 0.0,
+                      "values": v.tolist()}
+        rows.append(row)
+    return rows
+
+
+def format_summary(rows: Sequence[dict], metrics: Sequence[str] = ("FD_mnist", "IS_mnist", "digits_covered",
+                                                                     "class_KL", "precision", "recall")) -> str:
+    """A Markdown table: one row per configuration, 'mean ± std (seeds)' per metric."""
+    head = "| configuration | seeds | " + " | ".join(metrics) + " |"
+    lines = [head, "|" + " --- |" * (len(metrics) + 2)]
+    for r in rows:
+        cells = []
+        for m in metrics:
+            v = r.get(m)
+            cells.append(f"{v['mean']:.3g} ± {v['std']:.2g}" if v else "n/a")
+        lines.append(f"| {r['label']} | {r['seeds']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def write_summary(out: str | Path) -> list[dict]:
+    """summary.json and summary.md for the finished runs of a sweep folder."""
+    rows = summarize(load_results(out))
+    atomic_write_text(Path(out) / "summary.json", json.dumps(rows, indent=2) + "\n")
+    atomic_write_text(Path(out) / "summary.md", format_summary(rows) + "\n")
+    return rows
+
+
+# ----------------------------------------------------------------------------------------- command line
+
+def add_sweep_args(p) -> None:
+    """Options of `python -m gan_lab sweep`."""
+    p.add_argument("name", choices=sorted(SWEEPS), help="optimizer: SGD vs Adam; zdim: z_dim 20/50/100/200 (SGD); "
+                   "lr: SGD 0.3/0.1/0.03/0.01 and Adam 1e-3/2e-4 x beta1 0.9/0.5")
+    p.add_argument("--seeds", type=int, default=3, help="training seeds per configuration (default: 3)")
+    p.add_argument("--epochs", type=int, default=100, help="epochs per run (default: 100)")
+    p.add_argument("--out", required=True, help="sweep folder, e.g. results/optimizer; one subfolder per run")
+    p.add_argument("--eval-every", type=int, default=EVAL_EVERY,
+                   help=f"compute the metrics every k epochs (default: {EVAL_EVERY}; 0: never)")
+    p.add_argument("--eval-samples", type=int, default=EVAL_SAMPLES,
+                   help=f"samples for the metrics during training (default: {EVAL_SAMPLES})")
+    p.add_argument("--final-samples", type=int, default=None, help="samples for the final metrics (default: 10000)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="processes, one thread each (default: 2 on a CPU with 2+ cores, 1 on CUDA)")
+    p.add_argument("--shard", default=None, help=argparse_suppress())
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
+    p.add_argument("--data-root", default=None, help="dataset folder (default: $GAN_LAB_DATA_DIR, else ./data)")
+    p.add_argument("--train-images", type=int, default=None, help="use only the first N training images (quick runs)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+
+
+def argparse_suppress() -> str:
+    import argparse
+
+    return argparse.SUPPRESS
+
+
+def cmd_sweep(a) -> int:
+    """Run a sweep, in `workers` processes; then write summary.json / summary.md and print the table."""
+    import os
+    import subprocess
+    import sys
+
+    from .config import resolve_device
+
+    base = TrainConfig(device=a.device, data_root=a.data_root, train_images=a.train_images)
+    if a.shard:  # a worker: train its share of the runs on one thread
+        k, n = (int(x) for x in a.shard.split("/"))
+        torch.set_num_threads(1)
+        run_sweep(a.name, a.seeds, a.epochs, a.out, base, a.eval_every, a.eval_samples, a.final_samples,
+                  shard=(k, n), progress=not a.no_progress)
+        return 0
+    sweep_configs(a.name, a.seeds, a.epochs, base)  # validate before spawning anything
+    workers = a.workers or (2 if resolve_device(a.device).type == "cpu" and (os.cpu_count() or 1) >= 2 else 1)
+    if workers < 1:
+        raise ValueError(f"workers={workers} is not allowed: a positive number of processes")
+    t0 = time.time()
+    if workers == 1:
+        run_sweep(a.name, a.seeds, a.epochs, a.out, base, a.eval_every, a.eval_samples, a.final_samples,
+                  progress=not a.no_progress)
+    else:
+        argv = ["sweep", a.name, "--seeds", str(a.seeds), "--epochs", str(a.epochs), "--out", str(a.out),
+                "--eval-every", str(a.eval_every), "--eval-samples", str(a.eval_samples), "--device", a.device]
+        for flag, value in (("--final-samples", a.final_samples), ("--data-root", a.data_root),
+                            ("--train-images", a.train_images)):
+            argv += [flag, str(value)] if value is not None else []
+        argv += ["--no-progress"] if a.no_progress else []
+        procs = [subprocess.Popen([sys.executable, "-m", "gan_lab", *argv, "--shard", f"{k}/{workers}"],
+                                  env={**os.environ, "OMP_NUM_THREADS": "1"}, preexec_fn=_die_with_parent)
+                 for k in range(workers)]
+        codes = [p.wait() for p in procs]
+        if any(codes):
+            print(f"error: a sweep worker failed (exit codes {codes}); rerun the same command to resume",
+                  file=sys.stderr)
+            return 1
+    rows = write_summary(a.out)
+    print(format_summary(rows))
+    print(f"sweep {a.name}: {len(rows)} configurations in {a.out} ({time.time() - t0:.0f} s)")
+    return 0
+
+
+def _die_with_parent() -> None:
+    """Linux: a worker is killed when the sweep process dies, so a rerun never races an orphan."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass

@@ -1,0 +1,54 @@
+"""Static checks of the notebook series (nbval executes them; these check what nbval cannot)."""
+import json
+from pathlib import Path
+
+import jupytext
+import pytest
+
+from gan_lab.notebook import INSTALL_URL, REPO
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+EXPECTED = ["01_gan_theory", "02_build_models", "03_train", "04_optimizer_comparison", "05_zdim_study"]
+PRESENT = sorted(p.stem for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+
+def cells(nb):
+    return [(c.cell_type, c.source.strip(), tuple(c.metadata.get("tags", ()))) for c in nb.cells]
+
+
+def test_every_notebook_of_the_series_exists():
+    missing = [n for n in EXPECTED if n not in PRESENT]
+    assert not missing, f"missing notebooks: {missing}"
+
+
+@pytest.mark.parametrize("name", PRESENT)
+def test_pair_is_in_sync(name):
+    py, ipynb = NOTEBOOKS / f"{name}.py", NOTEBOOKS / f"{name}.ipynb"
+    assert py.is_file(), f"{ipynb.name} has no paired {py.name} (run jupytext --sync)"
+    assert cells(jupytext.read(py)) == cells(jupytext.read(ipynb)), (
+        f"{py.name} and {ipynb.name} differ: edit the .py, then run tools/run_notebook.py or jupytext --sync")
+
+
+@pytest.mark.parametrize("name", PRESENT)
+def test_badge_install_and_parameters(name):
+    nb = jupytext.read(NOTEBOOKS / f"{name}.ipynb")
+    first = nb.cells[0]
+    assert first.cell_type == "markdown"
+    assert f"colab.research.google.com/github/{REPO}/blob/main/notebooks/{name}.ipynb" in first.source
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert INSTALL_URL in code[0].source and "--no-deps" in code[0].source and "setup_workspace()" in code[0].source
+    tagged = [c for c in code if "parameters" in c.metadata.get("tags", ())]
+    assert len(tagged) == 1 and "smoke_mode()" in tagged[0].source
+
+
+@pytest.mark.parametrize("name", PRESENT)
+def test_committed_with_outputs_and_clean_metadata(name):
+    raw = json.loads((NOTEBOOKS / f"{name}.ipynb").read_text())
+    assert "widgets" not in raw["metadata"], "widget state must be stripped"
+    code = [c for c in raw["cells"] if c["cell_type"] == "code"]
+    assert any(c["outputs"] for c in code), "commit the notebook executed (full run), with outputs"
+    for c in code:
+        assert not (c["outputs"] and c["execution_count"] is None), "outputs on a cell with no execution count"
+        assert set(c["metadata"]) <= {"tags"}, f"stray cell metadata {set(c['metadata'])}"
+    assert raw["metadata"].get("gan_lab", {}).get("smoke") is False, "commit outputs of a full run, not smoke mode"
+    assert (NOTEBOOKS / f"{name}.ipynb").stat().st_size < 3_000_000, "outputs should not be megabytes"

@@ -1,0 +1,128 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from gan_lab import TrainConfig, fit, load_checkpoint
+from gan_lab.sweep import (RESULT_NAME, SWEEPS, Stack, fit_side_by_side, format_summary, load_results, summarize,
+                           sweep_configs)
+from gan_lab.train import new_state
+
+from conftest import make_tiny_root
+
+REPO = Path(__file__).resolve().parents[1]
+# Float rounding of batched vs single matrix products, after 30 steps. Adam divides by sqrt(v), which
+# is tiny early on, so it magnifies rounding differences more than SGD does.
+TOL = {"sgd": 1e-5, "adam": 1e-4}
+
+
+def cfgs(root, optimizer, variants):
+    return [TrainConfig(**{"data_root": str(root), "optimizer": optimizer, "batch_size": 32, "epochs": 3,
+                           "device": "cpu", **v}) for v in variants]
+
+
+@pytest.mark.parametrize("optimizer,variants", [
+    ("sgd", [{"z_dim": 20}, {"z_dim": 100, "seed": 3}, {"z_dim": 50, "lr_d": 0.03, "lr_g": 0.3}]),
+    ("adam", [{"z_dim": 7}, {"betas": (0.9, 0.999), "seed": 1}, {"z_dim": 100, "lr_d": 1e-3, "lr_g": 1e-3}]),
+])
+def test_a_run_in_a_stack_matches_the_same_run_alone(tiny_root, optimizer, variants):
+    configs = cfgs(tiny_root, optimizer, variants)
+    alone = [fit(c, progress=False) for c in configs]
+    together = fit_side_by_side([new_state(c) for c in configs], progress=False)
+    for a, b in zip(alone, together):
+        assert b.step == a.step == 30 and b.epoch == 3
+        for col in ("lossD", "lossG", "D_x", "D_G_z"):
+            diff = (torch.tensor(getattr(a.history, col)) - torch.tensor(getattr(b.history, col))).abs().max()
+            assert diff < TOL[optimizer], f"{col} differs by {diff}"
+        for p, q in zip(list(a.G.parameters()) + list(a.D.parameters()), list(b.G.parameters()) + list(b.D.parameters())):
+            assert p.shape == q.shape and (p - q).abs().max() < TOL[optimizer]
+        if optimizer == "adam":  # the moments are written back in torch.optim.Adam's own format
+            sa, sb = a.optG.state_dict()["state"], b.optG.state_dict()["state"]
+            assert float(sa[0]["step"]) == float(sb[0]["step"]) == 30
+            assert (sa[0]["exp_avg_sq"] - sb[0]["exp_avg_sq"]).abs().max() < TOL[optimizer]
+
+
+def test_z_dim_padding_keeps_missing_columns_at_zero(tiny_root):
+    configs = cfgs(tiny_root, "adam", [{"z_dim": 5}, {"z_dim": 30}])
+    states = [new_state(c) for c in configs]
+    stack = Stack(states)
+    assert stack.G[0].shape == (2, 128, 30)
+    x = torch.rand(2, 16, 784) * 2 - 1
+    from gan_lab.sweep import stacked_step
+
+    for _ in range(5):
+        stacked_step(stack, x)
+    assert torch.count_nonzero(stack.G[0][0, :, 5:]) == 0  # never moved off zero
+    assert torch.count_nonzero(stack.adam_G["exp_avg"][0][0, :, 5:]) == 0
+    assert torch.count_nonzero(stack.G[0][1]) > 0
+    # The padded stack initialises each run exactly as its own size would be.
+    fresh = new_state(configs[0])
+    assert torch.equal(Stack([fresh]).G[0][0], fresh.G.fc1.weight)
+
+
+def test_sweeps_are_the_studies_of_the_course():
+    assert [c.optimizer for c in sweep_configs("optimizer", 1, 100)] == ["sgd", "adam"]
+    assert [c.z_dim for c in sweep_configs("zdim", 1, 100)] == [20, 50, 100, 200]
+    lr = sweep_configs("lr", 2, 100)
+    assert len(lr) == 16 and {(c.optimizer, c.lr_d, c.betas) for c in lr} >= {
+        ("sgd", 0.3, None), ("sgd", 0.01, None), ("adam", 1e-3, (0.9, 0.999)), ("adam", 2e-4, (0.5, 0.999))}
+    assert [c.seed for c in sweep_configs("zdim", 3, 5)][:3] == [0, 1, 2]
+    with pytest.raises(ValueError, match="sweep='beta'.*one of"):
+        sweep_configs("beta", 1, 1)
+    assert set(SWEEPS) == {"optimizer", "zdim", "lr"}
+
+
+def _sweep_cmd(root, out, *extra):
+    return [sys.executable, "-m", "gan_lab", "sweep", "zdim", "--seeds", "2", "--epochs", "4", "--out", str(out),
+            "--data-root", str(root), "--train-images", "1600", "--eval-every", "2", "--eval-samples", "200",
+            "--final-samples", "200", "--device", "cpu", "--workers", "2", "--no-progress", *extra]
+
+
+def test_killed_sweep_resumes_without_redoing_finished_runs(tmp_path):
+    root = make_tiny_root(tmp_path / "data", n_train=1600)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    reference = tmp_path / "reference"
+    subprocess.run(_sweep_cmd(root, reference), env=env, check=True, capture_output=True)
+
+    out = tmp_path / "sweep"
+    proc = subprocess.Popen(_sweep_cmd(root, out), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.time() + 300
+    while time.time() < deadline and proc.poll() is None:
+        if any(load_checkpoint(p)["epoch"] >= 2 for p in out.glob("*/checkpoint.pt")):
+            break
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its workers die mid-run
+    proc.wait()
+    finished_before = {p.parent.name: p.stat().st_mtime_ns for p in out.glob(f"*/{RESULT_NAME}")}
+    assert len(finished_before) < 8, "the sweep finished before it could be killed"
+
+    r = subprocess.run(_sweep_cmd(root, out), env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    results = load_results(out)
+    assert len(results) == 8 and all(x["epochs"] == 4 and x["steps"] == 4 * 25 for x in results)
+    for name, mtime in finished_before.items():  # finished runs were not trained again
+        assert (out / name / RESULT_NAME).stat().st_mtime_ns == mtime
+    for run in sorted(p.parent.name for p in reference.glob(f"*/{RESULT_NAME}")):
+        a, b = load_checkpoint(reference / run / "checkpoint.pt"), load_checkpoint(out / run / "checkpoint.pt")
+        for col in ("lossD", "lossG"):  # resumed runs continue exactly where they stopped
+            assert torch.equal(a["history"][col], b["history"][col]), f"{run}: {col} differs after resume"
+    rows = json.loads((out / "summary.json").read_text())
+    assert [row["label"] for row in rows] == [f"sgd lr 0.1 z {z}" for z in (20, 50, 100, 200)]
+    assert all(row["seeds"] == 2 and "FD_mnist" in row for row in rows)
+    assert "| sgd lr 0.1 z 20 | 2 |" in (out / "summary.md").read_text()
+
+
+def test_summary_means_and_stds():
+    runs = [{"label": "a", "stopped": None, "config": {"optimizer": "sgd", "lr_d": 0.1, "betas": None, "z_dim": 1, "seed": s},
+             "metrics": {"FD_mnist": v}} for s, v in enumerate((10.0, 14.0))]
+    (row,) = summarize(runs)
+    assert row["seeds"] == 2 and row["FD_mnist"]["mean"] == 12.0
+    assert abs(row["FD_mnist"]["std"] - 2 ** 1.5) < 1e-12
+    assert "12 ± 2.8" in format_summary([row], metrics=("FD_mnist",))
