@@ -18,8 +18,6 @@ from .train import History, TrainState, new_state
 CHECKPOINT_NAME = "checkpoint.pt"
 PREVIOUS_NAME = "checkpoint.prev.pt"  # the one before, kept in case the newest is damaged
 FORMAT_VERSION = 1
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 
 
 class CheckpointError(RuntimeError):
@@ -32,7 +30,7 @@ def atomic_write(path: str | Path, write: Callable[[io.BufferedWriter], None]) -
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; give the usual permissions
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; give the usual rw-r--r--
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()

@@ -1,4 +1,4 @@
-"""Command line: python -m gan_lab {train,sample} ..."""
+"""Command line: python -m gan_lab {train,sample,train-classifier,calibrate,evaluate,sweep} ..."""
 from __future__ import annotations
 
 import argparse
@@ -96,7 +96,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
     p.add_argument("--out", required=True, help="output file, e.g. samples.pt")
     p.set_defaults(func=cmd_sample)
+    _add_metric_commands(sub)
+    from .sweep import add_sweep_args, cmd_sweep
+
+    p = sub.add_parser("sweep", help="train a study's runs side by side, with seeds, resume and metrics",
+                       description="Train every run of a study (several seeds each), side by side; a killed sweep "
+                                   "resumes. Writes one folder per run and summary_NAME.json / .md. Sweeps may share "
+                                   "one --out folder: runs they have in common are trained once.")
+    add_sweep_args(p)
+    p.set_defaults(func=cmd_sweep)
     return parser
+
+
+def _add_metric_commands(sub: argparse._SubParsersAction) -> None:
+    """train-classifier, calibrate and evaluate; their logic lives in classifier.py and metrics.py."""
+    from .classifier import add_train_classifier_args, cmd_train_classifier
+    from .metrics import add_calibrate_args, add_evaluate_args, cmd_calibrate, cmd_evaluate
+
+    p = sub.add_parser("train-classifier", help="train the MNIST classifier behind the quality metrics",
+                       description="Train the small CNN that judges generated digits and write its weights.")
+    add_train_classifier_args(p)
+    p.set_defaults(func=cmd_train_classifier)
+    p = sub.add_parser("calibrate", help="print the quality metrics of reference image sets",
+                       description="Metrics of real, corrupted, noise, one-digit and untrained-G image sets.")
+    add_calibrate_args(p)
+    p.set_defaults(func=cmd_calibrate)
+    p = sub.add_parser("evaluate", help="quality metrics of a trained generator",
+                       description="MNIST-classifier metrics of N generated images against the 10,000 test images.")
+    add_evaluate_args(p)
+    p.set_defaults(func=cmd_evaluate)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -9,8 +9,10 @@ from pathlib import Path
 # badge and install cell use it too; tests/test_notebooks.py checks that they agree.
 REPO = "gan-lab/gan_lab"
 REPO_URL = f"https://github.com/{REPO}"
-INSTALL_URL = f"git+{REPO_URL}.git"
+CLONE_URL = f"{REPO_URL}.git"
+COLAB_CLONE = Path("/content/gan_lab_repo")  # where the notebooks' first cell clones the repository on Colab
 ENV_SMOKE = "GAN_LAB_SMOKE"
+ENV_RESULTS = "GAN_LAB_RESULTS"
 
 
 def in_colab() -> bool:
@@ -44,3 +46,18 @@ def setup_workspace(name: str = "gan_lab", local_root: str | os.PathLike = "work
     os.environ.setdefault("GAN_LAB_DATA_DIR", str(work / "data"))
     print(f"work folder: {work}")
     return work
+
+
+def shipped_results() -> Path:
+    """The results/ folder that ships with the repository (the full studies behind notebooks 04 and 05).
+
+    Looked up in: $GAN_LAB_RESULTS; the checkout this package runs from; the clone made on Colab.
+    """
+    here = Path(__file__).resolve().parents[1] / "results"
+    candidates = [Path(os.environ[ENV_RESULTS])] if os.environ.get(ENV_RESULTS) else []
+    candidates += [here, COLAB_CLONE / "results"]
+    for path in candidates:
+        if path.is_dir():
+            return path
+    raise FileNotFoundError(f"no results folder in {', '.join(map(str, candidates))}; run the notebook's first cell "
+                            f"(on Colab it clones {CLONE_URL}), set {ENV_RESULTS}, or set RETRAIN = True")

@@ -115,3 +115,47 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = 100) -> None:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     atomic_write(path, lambda f: f.write(buf.getvalue()))
+
+
+def plot_bands(curves: dict[str, list[np.ndarray]], x_scale: float = 1.0, window: int = 1, ylabel: str = "",
+               title: str = "", xlabel: str = "training step", ax=None, reference: Optional[float] = None) -> Figure:
+    """Mean over seeds (line) and mean ± one std (band) for each labelled set of curves."""
+    fig = None
+    if ax is None:
+        fig = Figure(figsize=(6, 3.6), layout="constrained")
+        ax = fig.subplots()
+    for i, (name, runs) in enumerate(curves.items()):
+        n = min(len(r) for r in runs)
+        stack = np.stack([smooth(r[:n], window) if window > 1 else np.asarray(r[:n], dtype=float) for r in runs])
+        mean, std = stack.mean(0), stack.std(0)
+        x = (np.arange(len(mean)) + (window + 1) / 2) * x_scale
+        color = f"C{i}"
+        ax.plot(x, mean, color=color, linewidth=1.2, label=f"{name} ({len(runs)} seeds)")
+        ax.fill_between(x, mean - std, mean + std, color=color, alpha=0.25, linewidth=0)
+    if reference is not None:
+        ax.axhline(reference, color="grey", linestyle="--", linewidth=0.8)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return fig if fig is not None else ax.figure
+
+
+METRIC_LABELS = {"FD_mnist": "Fréchet distance (lower is better)", "IS_mnist": "classifier score (max 10)",
+                 "precision": "precision (realism)", "recall": "recall (coverage)",
+                 "digits_covered": "digits covered (of 10)", "class_KL": "class KL to the test set"}
+
+
+def plot_metric_history(metrics: Sequence[dict], names: Sequence[str] = ("FD_mnist", "IS_mnist", "precision", "recall"),
+                        title: str = "Quality metrics during training") -> Figure:
+    """One panel per metric against the epoch, from History.metrics (evaluated every k epochs)."""
+    fig = Figure(figsize=(3.2 * len(names), 3.2), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(names)))
+    epochs = [m["epoch"] for m in metrics]
+    for ax, name in zip(axes, names):
+        ax.plot(epochs, [m[name] for m in metrics], marker="o", markersize=3)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(name)
+        ax.set_title(METRIC_LABELS.get(name, name), fontsize=10)
+    fig.suptitle(title)
+    return fig

@@ -415,11 +415,17 @@ def format_summary(rows: Sequence[dict], metrics: Sequence[str] = ("FD_mnist", "
     return "\n".join(lines)
 
 
-def write_summary(out: str | Path) -> list[dict]:
-    """summary.json and summary.md for the finished runs of a sweep folder."""
-    rows = summarize(load_results(out))
-    atomic_write_text(Path(out) / "summary.json", json.dumps(rows, indent=2) + "\n")
-    atomic_write_text(Path(out) / "summary.md", format_summary(rows) + "\n")
+def sweep_results(out: str | Path, configs: Sequence[TrainConfig]) -> list[dict]:
+    """The finished runs of these configurations (several sweeps may share one folder and its runs)."""
+    wanted = {c.run_name() for c in configs}
+    return [r for r in load_results(out) if Path(r["dir"]).name in wanted]
+
+
+def write_summary(out: str | Path, name: str, configs: Sequence[TrainConfig]) -> list[dict]:
+    """summary_<name>.json and summary_<name>.md: mean and std over seeds per configuration."""
+    rows = summarize(sweep_results(out, configs))
+    atomic_write_text(Path(out) / f"summary_{name}.json", json.dumps(rows, indent=2) + "\n")
+    atomic_write_text(Path(out) / f"summary_{name}.md", format_summary(rows) + "\n")
     return rows
 
 
@@ -453,7 +459,7 @@ def argparse_suppress() -> str:
 
 
 def cmd_sweep(a) -> int:
-    """Run a sweep, in `workers` processes; then write summary.json / summary.md and print the table."""
+    """Run a sweep, in `workers` processes; then write summary_<name>.json / .md and print the table."""
     import os
     import subprocess
     import sys
@@ -490,7 +496,7 @@ def cmd_sweep(a) -> int:
             print(f"error: a sweep worker failed (exit codes {codes}); rerun the same command to resume",
                   file=sys.stderr)
             return 1
-    rows = write_summary(a.out)
+    rows = write_summary(a.out, a.name, sweep_configs(a.name, a.seeds, a.epochs, base))
     print(format_summary(rows))
     print(f"sweep {a.name}: {len(rows)} configurations in {a.out} ({time.time() - t0:.0f} s)")
     return 0
@@ -505,3 +511,71 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except Exception:
         pass
+
+
+# ----------------------------------------------------------------------------------------- reading a study back
+
+@dataclass
+class RunResult:
+    """One finished run of a sweep, as the notebooks use it."""
+
+    label: str
+    config: TrainConfig
+    metrics: dict
+    stopped: Optional[str]
+    curves: dict  # lossD, lossG, D_x, D_G_z: means over blocks of `every` steps
+    every: int
+    final_samples: torch.Tensor  # the fixed-noise grid after the last epoch, uint8 64 x 1 x 28 x 28
+    metric_epochs: list
+    metric_curves: dict  # metric name -> values at metric_epochs (N = eval_samples)
+    dir: Path
+
+    def generator(self):
+        """The trained G, loaded from generator.pt."""
+        from .models import Generator
+
+        d = torch.load(self.dir / "generator.pt", map_location="cpu", weights_only=True)
+        G = Generator(self.config.z_dim, self.config.hidden_dim, self.config.leaky_slope)
+        G.load_state_dict(d["G"])
+        return G.eval()
+
+
+def load_study(out: str | Path, name: str, seeds: int = 3, epochs: int = 100) -> dict[str, list[RunResult]]:
+    """The finished runs of a sweep, grouped by configuration label in the sweep's order."""
+    import numpy as np
+
+    configs = sweep_configs(name, seeds, epochs)
+    found = {Path(r["dir"]).name: r for r in load_results(out)}
+    study: dict[str, list[RunResult]] = {}
+    for c in configs:
+        r = found.get(c.run_name())
+        if r is None:
+            continue
+        with np.load(Path(r["dir"]) / "history.npz") as z:
+            curves = {k: z[k] for k in ("lossD", "lossG", "D_x", "D_G_z")}
+            metric_curves = {k[len("metric_"):]: z[k] for k in z.files if k.startswith("metric_") and k != "metric_epochs"}
+            metric_epochs = z["metric_epochs"].tolist() if "metric_epochs" in z.files else []
+            run = RunResult(r["label"], TrainConfig.from_dict({**r["config"], "device": "cpu", "data_root": None}),
+                            r["metrics"], r["stopped"], curves, int(z["every"]), torch.from_numpy(z["final_samples"]),
+                            metric_epochs, metric_curves, Path(r["dir"]))
+        study.setdefault(r["label"], []).append(run)
+    return study
+
+
+def study_rows(study: dict[str, list[RunResult]]) -> list[dict]:
+    """summarize() rows for a loaded study (mean and std over seeds of each final metric)."""
+    return summarize([{"label": lab, "stopped": r.stopped, "config": r.config.to_dict(), "metrics": r.metrics}
+                      for lab, runs in study.items() for r in runs])
+
+
+def study_curves(study: dict[str, list[RunResult]], key: str) -> dict[str, list]:
+    """label -> one curve per seed (block means of `key`), for plotting.plot_bands."""
+    return {lab: [r.curves[key] for r in runs] for lab, runs in study.items()}
+
+
+def pick(study: dict[str, list[RunResult]], *labels: str) -> dict[str, list[RunResult]]:
+    """A sub-study with these labels, in this order (a KeyError names a missing one)."""
+    missing = [lab for lab in labels if lab not in study]
+    if missing:
+        raise KeyError(f"no finished runs for {missing}; have {list(study)}")
+    return {lab: study[lab] for lab in labels}

@@ -10,14 +10,15 @@
 # latent space, and whether $G$ simply copies training images.
 
 # %%
-# Setup. On Colab: install gan_lab without touching Colab's torch, numpy or ipywidgets, and
-# mount Google Drive for data and results. Elsewhere it only picks a local work folder.
+# Setup. On Colab: fetch gan_lab (code and shipped results), install it without touching Colab's
+# torch, numpy or ipywidgets, and mount Google Drive. Elsewhere it only picks a local work folder.
 import subprocess
 import sys
 
 if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
-                    "git+https://github.com/gan-lab/gan_lab.git"], check=True)
+    subprocess.run(["git", "clone", "-q", "--depth", "1", "https://github.com/gan-lab/gan_lab.git",
+                    "/content/gan_lab_repo"], check=False)  # fails harmlessly if already cloned
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "/content/gan_lab_repo"], check=True)
 from gan_lab.notebook import setup_workspace, smoke_mode
 
 WORK = setup_workspace()

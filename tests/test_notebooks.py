@@ -5,7 +5,7 @@ from pathlib import Path
 import jupytext
 import pytest
 
-from gan_lab.notebook import INSTALL_URL, REPO
+from gan_lab.notebook import CLONE_URL, COLAB_CLONE, REPO
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 EXPECTED = ["01_gan_theory", "02_build_models", "03_train", "04_optimizer_comparison", "05_zdim_study"]
@@ -36,7 +36,8 @@ def test_badge_install_and_parameters(name):
     assert first.cell_type == "markdown"
     assert f"colab.research.google.com/github/{REPO}/blob/main/notebooks/{name}.ipynb" in first.source
     code = [c for c in nb.cells if c.cell_type == "code"]
-    assert INSTALL_URL in code[0].source and "--no-deps" in code[0].source and "setup_workspace()" in code[0].source
+    setup = code[0].source
+    assert CLONE_URL in setup and str(COLAB_CLONE) in setup and "--no-deps" in setup and "setup_workspace()" in setup
     tagged = [c for c in code if "parameters" in c.metadata.get("tags", ())]
     assert len(tagged) == 1 and "smoke_mode()" in tagged[0].source
 

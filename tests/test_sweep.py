@@ -113,10 +113,10 @@ def test_killed_sweep_resumes_without_redoing_finished_runs(tmp_path):
         a, b = load_checkpoint(reference / run / "checkpoint.pt"), load_checkpoint(out / run / "checkpoint.pt")
         for col in ("lossD", "lossG"):  # resumed runs continue exactly where they stopped
             assert torch.equal(a["history"][col], b["history"][col]), f"{run}: {col} differs after resume"
-    rows = json.loads((out / "summary.json").read_text())
+    rows = json.loads((out / "summary_zdim.json").read_text())
     assert [row["label"] for row in rows] == [f"sgd lr 0.1 z {z}" for z in (20, 50, 100, 200)]
     assert all(row["seeds"] == 2 and "FD_mnist" in row for row in rows)
-    assert "| sgd lr 0.1 z 20 | 2 |" in (out / "summary.md").read_text()
+    assert "| sgd lr 0.1 z 20 | 2 |" in (out / "summary_zdim.md").read_text()
 
 
 def test_summary_means_and_stds():

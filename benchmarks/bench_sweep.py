@@ -1,0 +1,98 @@
+"""Sweep speed: run-steps per second for three ways of training several runs on one machine.
+
+    python benchmarks/bench_sweep.py [--runs 6] [--steps 600]
+
+One run-step is one D step plus one G step of one run (batch 64). The runs are those of the
+report's study (SGD z_dim 20/50/100/200 and SGD vs Adam at z_dim 100), cut to --steps each:
+(a) one after another, the textbook loop (torchvision transforms + DataLoader + train_step);
+(b) one after another, the package's single-run path (gan_lab.fit, data as one tensor);
+(c) the side-by-side trainer (gan_lab.sweep), stacks of runs in one process with torch's threads,
+    and in two processes of one thread each (what `sweep --workers 2` does).
+Prints run-steps/s of each, the ratios to (b), and the time the report's full study would take.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import subprocess
+import sys
+import time
+
+import torch
+
+from gan_lab import TrainConfig, build_models, fit, load_dataset, load_images, make_dataloader, make_optimizers, train_step
+from gan_lab.sweep import fit_side_by_side, stack_key
+from gan_lab.train import new_state
+
+FULL_STUDY = 6 * 100 * 938  # 2 optimizers + 4 z_dims, 100 epochs of 938 steps: 562,800 run-steps
+STUDY = [TrainConfig(optimizer="sgd", z_dim=z) for z in (20, 50, 100, 200)] + [TrainConfig(optimizer="adam")]
+STUDY.insert(2, TrainConfig(optimizer="sgd", z_dim=100, seed=1))  # 6 runs: the z_dim 100 SGD run appears twice
+
+
+def textbook(configs: list[TrainConfig], steps: int) -> float:
+    t0 = time.perf_counter()
+    dataset = load_dataset("mnist")
+    for c in configs:
+        G, D = build_models(c.z_dim, seed=c.seed)
+        optD, optG = make_optimizers(c, G, D)
+        loader = make_dataloader(dataset, c.batch_size, torch.Generator().manual_seed(c.seed))
+        for i, (x_real, _) in enumerate(loader):
+            if i == steps:
+                break
+            train_step(G, D, optD, optG, x_real)
+    return len(configs) * steps / (time.perf_counter() - t0)
+
+
+def single(configs: list[TrainConfig], steps: int) -> float:
+    t0 = time.perf_counter()
+    for c in configs:
+        fit(c.replace(device="cpu", max_steps=steps), progress=False)
+    return len(configs) * steps / (time.perf_counter() - t0)
+
+
+def side_by_side(configs: list[TrainConfig], steps: int, images: torch.Tensor) -> float:
+    """Whole epochs of a train_images subset sized so that one epoch is `steps` steps."""
+    n = steps * 64
+    t0 = time.perf_counter()
+    groups: dict[tuple, list] = {}
+    for c in configs:
+        c = c.replace(device="cpu", epochs=1, train_images=n)
+        groups.setdefault(stack_key(c), []).append(new_state(c))
+    for states in groups.values():
+        fit_side_by_side(states, progress=False, images=images[:n])
+    return len(configs) * steps / (time.perf_counter() - t0)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=6, help="runs per measurement (default 6: the report's study)")
+    ap.add_argument("--steps", type=int, default=600, help="steps per run (default 600)")
+    ap.add_argument("--shard", default=None, help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    configs = (STUDY * math.ceil(a.runs / len(STUDY)))[:a.runs]
+    images = load_images("mnist")
+    if a.shard:  # a worker of (c2): its share of the runs on one thread
+        k, n = (int(x) for x in a.shard.split("/"))
+        torch.set_num_threads(1)
+        side_by_side(configs[k::n], a.steps, images)
+        return
+    print(f"torch {torch.__version__}, {os.cpu_count()} cores, {torch.get_num_threads()} threads; "
+          f"{len(configs)} runs x {a.steps} steps of batch 64")
+    rates = {}
+    rates["(a) textbook loop, one run after another"] = textbook(configs, a.steps)
+    rates["(b) package single-run path, one after another"] = single(configs, a.steps)
+    rates[f"(c1) side by side, one process, {torch.get_num_threads()} threads"] = side_by_side(configs, a.steps, images)
+    t0 = time.perf_counter()
+    procs = [subprocess.Popen([sys.executable, __file__, "--runs", str(a.runs), "--steps", str(a.steps),
+                               "--shard", f"{k}/2"], env={**os.environ, "OMP_NUM_THREADS": "1"}) for k in range(2)]
+    # Timed from process start: imports and data loading count, as they do for `sweep --workers 2`.
+    assert all(p.wait() == 0 for p in procs)
+    rates["(c2) side by side, two processes of one thread"] = len(configs) * a.steps / (time.perf_counter() - t0)
+    base = rates["(b) package single-run path, one after another"]
+    for name, r in rates.items():
+        print(f"{name:52s} {r:7.1f} run-steps/s  ({r / base:4.2f}x (b))  full study: {FULL_STUDY / r / 60:5.1f} min")
+
+
+if __name__ == "__main__":
+    main()
