@@ -67,7 +67,8 @@ def test_z_dim_padding_keeps_missing_columns_at_zero(tiny_root):
 
 
 def test_sweeps_are_the_studies_of_the_course():
-    assert [c.optimizer for c in sweep_configs("optimizer", 1, 100)] == ["sgd", "adam"]
+    assert [(c.optimizer, c.lr_d, c.betas) for c in sweep_configs("optimizer", 1, 100)] == [
+        ("sgd", 0.3, None), ("adam", 2e-4, (0.9, 0.999)), ("sgd", 0.1, None), ("adam", 2e-4, (0.5, 0.999))]
     assert [c.z_dim for c in sweep_configs("zdim", 1, 100)] == [20, 50, 100, 200]
     lr = sweep_configs("lr", 2, 100)
     assert len(lr) == 16 and {(c.optimizer, c.lr_d, c.betas) for c in lr} >= {
@@ -126,3 +127,16 @@ def test_summary_means_and_stds():
     assert row["seeds"] == 2 and row["FD_mnist"]["mean"] == 12.0
     assert abs(row["FD_mnist"]["std"] - 2 ** 1.5) < 1e-12
     assert "12 ± 2.8" in format_summary([row], metrics=("FD_mnist",))
+
+
+def test_saturated_and_diverging_runs_in_a_stack(tiny_root):
+    """Saturation (BCE at its clamp) stays finite, as with nn.BCELoss; a blown-up run leaves the stack alone."""
+    configs = cfgs(tiny_root, "sgd", [{"lr_d": 10.0, "lr_g": 0.01, "epochs": 20}, {"lr_d": 1e19, "lr_g": 1e19, "epochs": 10},
+                                      {"epochs": 10}])
+    alone = fit(configs[0], progress=False)
+    saturated, diverged, healthy = fit_side_by_side([new_state(c) for c in configs], progress=False)
+    assert saturated.stopped is None and saturated.step == 200 and saturated.history.lossG[-1] > 20
+    assert [e["kind"] for e in saturated.history.events] == [e["kind"] for e in alone.history.events] == ["saturated"]
+    assert diverged.stopped and "step 2" in diverged.stopped and len(diverged.history) == 1
+    assert healthy.stopped is None and healthy.epoch == 10
+    assert abs(healthy.history.lossG[5] - fit(configs[2], progress=False).history.lossG[5]) < 1e-5
