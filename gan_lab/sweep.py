@@ -137,10 +137,9 @@ class Stack:
                 for p, g in zip(params, grads):
                     p.sub_(self._view(lr, p) * g)
                 return
-            adam["step"] += 1
-            t = adam["step"]
+            adam["step"] += 1  # per run: runs resumed from different epochs share a stack
             for p, g, m, v in zip(params, grads, adam["exp_avg"], adam["exp_avg_sq"]):
-                b1, b2 = self._view(self.beta1, p), self._view(self.beta2, p)
+                b1, b2, t = self._view(self.beta1, p), self._view(self.beta2, p), self._view(adam["step"], p)
                 m.lerp_(g, 1 - b1)
                 v.mul_(b2).add_((1 - b2) * g * g)
                 step_size = self._view(lr, p) / (1 - b1 ** t)
@@ -148,12 +147,10 @@ class Stack:
                 p.sub_(step_size * m / denom)
 
     def _read_adam(self, opts: list[torch.optim.Optimizer], params: list[torch.Tensor]) -> dict:
-        """Stack the runs' Adam moments (zeros for a run that has not stepped yet)."""
-        steps = {int(o.state_dict()["state"].get(0, {}).get("step", torch.tensor(0.0)).item()) for o in opts}
-        if len(steps) != 1:
-            raise ValueError(f"runs in one stack must have taken the same number of steps, got {sorted(steps)}")
+        """Stack the runs' Adam moments and step counts (zeros for a run that has not stepped yet)."""
         m = [torch.zeros_like(p) for p in params]
         v = [torch.zeros_like(p) for p in params]
+        steps = torch.zeros(len(opts), device=params[0].device)
         for r, o in enumerate(opts):
             state = o.state_dict()["state"]
             for i in range(len(params)):
@@ -161,7 +158,8 @@ class Stack:
                     cols = state[i]["exp_avg"].shape[-1] if state[i]["exp_avg"].dim() > 1 else None
                     m[i][r, ..., :cols] = state[i]["exp_avg"]
                     v[i][r, ..., :cols] = state[i]["exp_avg_sq"]
-        return {"step": steps.pop(), "exp_avg": m, "exp_avg_sq": v}
+                    steps[r] = float(state[i]["step"])
+        return {"step": steps, "exp_avg": m, "exp_avg_sq": v}
 
     # -- back into the runs' own modules and optimizers
     def write_back(self, rows: Optional[Iterable[int]] = None) -> None:
@@ -185,7 +183,7 @@ class Stack:
             m, v = adam["exp_avg"][i][r], adam["exp_avg_sq"][i][r]
             if i == 0 and z_dim is not None:
                 m, v = m[:, :z_dim], v[:, :z_dim]
-            state[i] = {"step": torch.tensor(float(adam["step"])), "exp_avg": m.clone(), "exp_avg_sq": v.clone()}
+            state[i] = {"step": torch.tensor(float(adam["step"][r])), "exp_avg": m.clone(), "exp_avg_sq": v.clone()}
         sd["state"] = state
         opt.load_state_dict(sd)
 

@@ -140,3 +140,14 @@ def test_saturated_and_diverging_runs_in_a_stack(tiny_root):
     assert diverged.stopped and "step 2" in diverged.stopped and len(diverged.history) == 1
     assert healthy.stopped is None and healthy.epoch == 10
     assert abs(healthy.history.lossG[5] - fit(configs[2], progress=False).history.lossG[5]) < 1e-5
+
+
+def test_runs_resumed_from_different_epochs_share_a_stack(tiny_root):
+    """An Adam run at epoch 2 and a fresh one train together; each keeps its own step count."""
+    old, fresh = cfgs(tiny_root, "adam", [{"epochs": 3}, {"epochs": 1, "seed": 5}])
+    alone = fit(old, progress=False)
+    started = fit(old.replace(epochs=2), progress=False)  # 20 steps of Adam so far
+    started.config = old  # as resume_state does when the schedule grows
+    a, b = fit_side_by_side([started, new_state(fresh)], progress=False)
+    assert float(a.optG.state_dict()["state"][0]["step"]) == 30 and float(b.optG.state_dict()["state"][0]["step"]) == 10
+    assert abs(a.history.lossG[-1] - alone.history.lossG[-1]) < TOL["adam"]
