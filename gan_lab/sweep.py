@@ -302,19 +302,20 @@ def run_dir(out: Path, config: TrainConfig) -> Path:
 
 def run_sweep(name: str, seeds: int, epochs: int, out: str | Path, base: Optional[TrainConfig] = None,
               eval_every: int = EVAL_EVERY, eval_samples: int = EVAL_SAMPLES, final_samples: Optional[int] = None,
-              shard: tuple[int, int] = (0, 1), progress: bool = True) -> list[dict]:
+              only: Optional[Sequence[int]] = None, progress: bool = True) -> list[dict]:
     """Train (or resume) every run of a sweep, side by side per stack; write each run's results.
 
     Runs whose result.json exists are not trained again; unfinished ones continue from their
-    checkpoint. shard=(k, n) trains only every n-th run starting at k (one process per core).
-    Returns the result records of this shard's runs.
+    checkpoint. `only` (indices into the sweep's runs) restricts it to a share of the runs, as a worker
+    process of `sweep --workers N` trains. Returns the result records of the runs it covered.
     """
     from .metrics import DEFAULT_N
 
     out = Path(out)
     configs = [c.replace(eval_every=eval_every if eval_every <= epochs else 0, eval_samples=eval_samples)
                for c in sweep_configs(name, seeds, epochs, base)]
-    configs = configs[shard[0]::shard[1]]
+    if only is not None:
+        configs = [configs[i] for i in only]
     todo = [c for c in configs if not (run_dir(out, c) / RESULT_NAME).is_file()]
     groups: dict[tuple, list[TrainState]] = {}
     for c in todo:
@@ -452,7 +453,7 @@ def add_sweep_args(p) -> None:
     p.add_argument("--final-samples", type=int, default=None, help="samples for the final metrics (default: 10000)")
     p.add_argument("--workers", type=int, default=None,
                    help="processes, one thread each (default: 2 on a CPU with 2+ cores, 1 on CUDA)")
-    p.add_argument("--shard", default=None, help=argparse_suppress())
+    p.add_argument("--runs", default=None, help=argparse_suppress())  # a worker's share: run indices
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
     p.add_argument("--data-root", default=None, help="dataset folder (default: $GAN_LAB_DATA_DIR, else ./data)")
     p.add_argument("--train-images", type=int, default=None, help="use only the first N training images (quick runs)")
@@ -474,11 +475,10 @@ def cmd_sweep(a) -> int:
     from .config import resolve_device
 
     base = TrainConfig(device=a.device, data_root=a.data_root, train_images=a.train_images)
-    if a.shard:  # a worker: train its share of the runs on one thread
-        k, n = (int(x) for x in a.shard.split("/"))
+    if a.runs is not None:  # a worker: train its share of the runs on one thread
         torch.set_num_threads(1)
         run_sweep(a.name, a.seeds, a.epochs, a.out, base, a.eval_every, a.eval_samples, a.final_samples,
-                  shard=(k, n), progress=not a.no_progress)
+                  only=[int(i) for i in a.runs.split(",") if i], progress=not a.no_progress)
         return 0
     sweep_configs(a.name, a.seeds, a.epochs, base)  # validate before spawning anything
     workers = a.workers or (2 if resolve_device(a.device).type == "cpu" and (os.cpu_count() or 1) >= 2 else 1)
@@ -495,9 +495,10 @@ def cmd_sweep(a) -> int:
                             ("--train-images", a.train_images)):
             argv += [flag, str(value)] if value is not None else []
         argv += ["--no-progress"] if a.no_progress else []
-        procs = [subprocess.Popen([sys.executable, "-m", "gan_lab", *argv, "--shard", f"{k}/{workers}"],
+        shares = balance(sweep_configs(a.name, a.seeds, a.epochs, base), Path(a.out), workers)
+        procs = [subprocess.Popen([sys.executable, "-m", "gan_lab", *argv, "--runs", ",".join(map(str, share))],
                                   env={**os.environ, "OMP_NUM_THREADS": "1"}, preexec_fn=_die_with_parent)
-                 for k in range(workers)]
+                 for share in shares if share]
         codes = [p.wait() for p in procs]
         if any(codes):
             print(f"error: a sweep worker failed (exit codes {codes}); rerun the same command to resume",
@@ -507,6 +508,34 @@ def cmd_sweep(a) -> int:
     print(format_summary(rows))
     print(f"sweep {a.name}: {len(rows)} configurations in {a.out} ({time.time() - t0:.0f} s)")
     return 0
+
+
+def balance(configs: Sequence[TrainConfig], out: Path, workers: int) -> list[list[int]]:
+    """Split the unfinished runs among workers so that each has about the same number of steps left.
+
+    Adam steps cost more than SGD steps (its update does more arithmetic), so they count 1.3 times.
+    Longest first, each to the least loaded worker; runs of one optimizer stay together where possible.
+    """
+    left = []
+    for i, c in enumerate(configs):
+        d = run_dir(out, c)
+        if (d / RESULT_NAME).is_file():
+            continue
+        done = 0
+        if (d / CHECKPOINT_NAME).is_file():
+            try:
+                done = int(torch.load(d / CHECKPOINT_NAME, map_location="cpu", weights_only=True)["step"])
+            except Exception:  # a damaged checkpoint: resume_state falls back or restarts; count it whole
+                done = 0
+        cost = (c.epochs * c.steps_per_epoch - done) * (1.3 if c.optimizer == "adam" else 1.0)
+        left.append((cost, c.optimizer, i))
+    shares: list[list[int]] = [[] for _ in range(workers)]
+    loads = [0.0] * workers
+    for cost, _, i in sorted(left, key=lambda t: (-t[0], t[1])):
+        k = loads.index(min(loads))
+        shares[k].append(i)
+        loads[k] += cost
+    return [sorted(share) for share in shares]
 
 
 def _die_with_parent() -> None:
