@@ -22,13 +22,15 @@ def frame_epochs(n_epochs: int, max_frames: int = 25) -> list[int]:
 
 
 def samples_gif(samples: Sequence[torch.Tensor], epochs: Sequence[int], path: str | Path | None = None,
-                ms_per_frame: int = 250) -> bytes:
-    """An animated GIF of fixed-noise grids, one frame per given epoch (1-based); written atomically if path."""
+                ms_per_frame: int = 250, n_images: int = 64) -> bytes:
+    """An animated GIF of fixed-noise grids (the first n_images, a square number), one frame per given
+    epoch (1-based); written atomically if path is given."""
     from PIL import Image, ImageDraw
 
+    nrow = int(round(n_images ** 0.5))
     frames = []
     for e in epochs:
-        grid = (image_grid(samples[e - 1]) * 255).astype(np.uint8)
+        grid = (image_grid(samples[e - 1][:n_images], nrow=nrow) * 255).astype(np.uint8)
         img = Image.fromarray(np.pad(grid, ((14, 0), (0, 0)), constant_values=255), mode="L")
         ImageDraw.Draw(img).text((4, 1), f"epoch {e}", fill=0)
         frames.append(img)

@@ -245,7 +245,8 @@ def fit(config: TrainConfig, out_dir: Optional[str | Path] = None, *, resume: bo
     steps_per_epoch = len(batches)
     end = total_steps(config, steps_per_epoch)
     if state.step >= end:
-        _log(state, "info", f"nothing to do: the run already has {state.step} of {end} steps")
+        where = f" in {out_dir}" if out_dir is not None else ""
+        _log(state, "info", f"nothing to train: the run{where} is complete ({state.step} of {end} steps); returning it")
         return state
     pbar = _progress_bar(end, state.step, progress)
     criterion = nn.BCELoss()

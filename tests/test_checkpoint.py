@@ -51,7 +51,7 @@ def test_resume_of_a_finished_run_does_nothing(tiny_root, tmp_path, capsys):
     fit(cfg(tiny_root), tmp_path, progress=False)
     before = (tmp_path / CHECKPOINT_NAME).read_bytes()
     s = fit(cfg(tiny_root), tmp_path, resume=True, progress=False)
-    assert s.step == 30 and "nothing to do" in capsys.readouterr().err
+    assert s.step == 30 and "nothing to train" in capsys.readouterr().err
     assert (tmp_path / CHECKPOINT_NAME).read_bytes() == before
 
 
