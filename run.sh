@@ -4,6 +4,7 @@
 #   train  set up, then train the reference GAN (SGD, 100 epochs) into runs/reference/
 #   test   set up, then run the unit tests and the notebooks (pytest --nbval, smoke mode)
 #   bench  set up, then run the training benchmark
+#   e2e    set up, add requirements-e2e.txt, then run the front-end tests (JupyterLab in headless Chromium)
 set -euo pipefail
 cd "$(dirname "$0")"
 VENV=${GAN_LAB_VENV:-.venv}
@@ -30,6 +31,17 @@ setup_ipywidgets7() {
   export GAN_LAB_IPYWIDGETS7="$VENV/ipywidgets7"
 }
 
+setup_e2e() {
+  # JupyterLab and Playwright on top of requirements.txt, which constrains every version pinned there.
+  # The browser is Debian's chromium (apt-get install chromium), never `playwright install`.
+  if cat requirements.txt requirements-e2e.txt | cmp -s - "$VENV/.requirements-e2e"; then
+    return 0  # already installed from these exact files
+  fi
+  echo "installing the front-end test tools (requirements-e2e.txt) into $VENV" >&2
+  "$PY" -m pip install -q -r requirements-e2e.txt -c requirements.txt
+  cat requirements.txt requirements-e2e.txt > "$VENV/.requirements-e2e"
+}
+
 cmd=${1:-}
 shift || true
 case "$cmd" in
@@ -42,11 +54,18 @@ case "$cmd" in
     setup_ipywidgets7
     export PYTHONPATH="$PWD" GAN_LAB_SMOKE=1 MPLBACKEND=Agg
     "$PY" -m pytest -q -p no:cacheprovider tests notebooks --nbval \
-      --sanitize-with notebooks/nbval_sanitize.cfg --nbval-cell-timeout 900 "$@" ;;
+      --nbval-sanitize-with notebooks/nbval_sanitize.cfg --nbval-cell-timeout 900 "$@" ;;
+  e2e)
+    setup
+    setup_e2e
+    export PYTHONPATH="$PWD" GAN_LAB_E2E=1
+    export GAN_LAB_ARTIFACTS="${GAN_LAB_ARTIFACTS:-$PWD/artifacts/e2e}"
+    echo "front-end test artifacts (screenshots, logs): $GAN_LAB_ARTIFACTS" >&2
+    "$PY" -m pytest -q -p no:cacheprovider -m e2e tests/e2e "$@" ;;
   bench)
     setup
     PYTHONPATH="$PWD" "$PY" benchmarks/bench_train.py "$@" ;;
   *)
-    sed -n '2,7p' "$0" >&2
+    sed -n '2,8p' "$0" >&2
     exit 2 ;;
 esac

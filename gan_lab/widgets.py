@@ -39,6 +39,9 @@ def _show(output: W.Output, *figures) -> None:
     output.outputs = tuple(_figure_output(fig) for fig in figures)
 
 
+LR_CHOICES = (0.3, 0.1, 0.03, 0.01, 1e-3, 2e-4, 1e-4)  # the report's 0.3, our defaults, the sweeps' values
+
+
 class TrainingPanel:
     """Pick hyperparameters, click Train, watch the losses and the fixed-noise grid after every epoch.
 
@@ -52,10 +55,10 @@ class TrainingPanel:
         self.base = base
         style = {"description_width": "110px"}
         self.optimizer = W.Dropdown(options=["sgd", "adam"], value=base.optimizer, description="optimizer", style=style)
-        self.lr_d = W.FloatLogSlider(value=base.lr_d, base=10, min=-5, max=0, step=0.1, description="lr of D",
-                                     readout_format=".1e", style=style)
-        self.lr_g = W.FloatLogSlider(value=base.lr_g, base=10, min=-5, max=0, step=0.1, description="lr of G",
-                                     readout_format=".1e", style=style)
+        # Dropdowns, not log sliders: a slider snaps 2e-4 to its grid (1.995e-4) in the browser.
+        lrs = sorted({*LR_CHOICES, base.lr_d, base.lr_g}, reverse=True)
+        self.lr_d = W.Dropdown(options=[(f"{v:g}", v) for v in lrs], value=base.lr_d, description="lr of D", style=style)
+        self.lr_g = W.Dropdown(options=[(f"{v:g}", v) for v in lrs], value=base.lr_g, description="lr of G", style=style)
         self.z_dim = W.Dropdown(options=sorted({2, 20, 50, 100, 200, base.z_dim}), value=base.z_dim,
                                 description="z_dim", style=style)
         self.batch_size = W.Dropdown(options=sorted({16, 32, 64, 128, 256, base.batch_size}), value=base.batch_size,
@@ -126,7 +129,7 @@ class LatentExplorer:
         self.reroll_button = W.Button(description="Re-roll z", icon="refresh")
         self.direction_button = W.Button(description="New direction")
         self.alpha = W.FloatSlider(value=0.0, min=-3.0, max=3.0, step=0.25, description="step along d",
-                                   continuous_update=False)
+                                   continuous_update=False, style={"description_width": "initial"})
         self.output = W.Output()
         self.reroll_button.on_click(lambda _b: self.reroll())
         self.direction_button.on_click(lambda _b: self.new_direction())

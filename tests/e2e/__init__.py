@@ -1,0 +1,1 @@
+"""Front-end tests (JupyterLab in headless Chromium). A package, so that its conftest does not shadow tests/conftest.py."""
