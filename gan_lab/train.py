@@ -318,20 +318,23 @@ def _finish_epoch(state: TrainState) -> None:
 
 
 class _SaturationWatch:
-    """Warn once when one player wins completely and BCE saturates (G or D then learns nothing)."""
+    """Warn once when D's sigmoid saturates (a loss stuck near BCE's cap of 100): then nobody learns."""
 
     def __init__(self) -> None:
         self.streak = 0
 
     def check(self, state: TrainState, r: StepResult) -> None:
-        d_wins = r.lossD < 1e-3 and r.lossG > 20
-        g_wins = r.lossG < 1e-3 and r.lossD > 20
-        self.streak = self.streak + 1 if (d_wins or g_wins) else 0
+        saturated = max(r.lossD, r.lossG) > 20  # -log p > 20 means p < 2e-9: the sigmoid is flat there
+        self.streak = self.streak + 1 if saturated else 0
         if self.streak != SATURATION_STREAK or any(e["kind"] == "saturated" for e in state.history.events):
             return
         first = state.step - SATURATION_STREAK + 1
-        who = ("D wins completely: lossD ~ 0 while lossG is huge, so D(G(z)) ~ 0 and G's gradient vanishes"
-               if d_wins else "G fools D completely: lossG ~ 0 while lossD is huge, so D has stopped telling real from fake")
+        if r.lossD < 1e-3:
+            who = "D wins completely: lossD ~ 0 while lossG is huge, so D(G(z)) ~ 0 and G's gradient vanishes"
+        elif r.lossG < 1e-3:
+            who = "G fools D completely: lossG ~ 0 while lossD is huge; D calls every image real and has stopped learning"
+        else:
+            who = "D calls every image fake, real ones too: both losses are huge and D's gradient vanishes"
         _log(state, "saturated", f"From step {first} the loss is saturated. {who}. BCE caps each loss at 100. "
              f"Training goes on, but it is unlikely to recover; try lower learning rates (lr_d={state.config.lr_d}).")
 
