@@ -37,10 +37,13 @@ def textbook(configs: list[TrainConfig], steps: int) -> float:
         G, D = build_models(c.z_dim, seed=c.seed)
         optD, optG = make_optimizers(c, G, D)
         loader = make_dataloader(dataset, c.batch_size, torch.Generator().manual_seed(c.seed))
-        for i, (x_real, _) in enumerate(loader):
-            if i == steps:
-                break
-            train_step(G, D, optD, optG, x_real)
+        done = 0
+        while done < steps:  # as many epochs as it takes
+            for x_real, _ in loader:
+                train_step(G, D, optD, optG, x_real)
+                done += 1
+                if done == steps:
+                    break
     return len(configs) * steps / (time.perf_counter() - t0)
 
 
@@ -52,16 +55,18 @@ def single(configs: list[TrainConfig], steps: int) -> float:
 
 
 def side_by_side(configs: list[TrainConfig], steps: int, images: torch.Tensor) -> float:
-    """Whole epochs of a train_images subset sized so that one epoch is `steps` steps."""
-    n = steps * 64
+    """Whole epochs of a train_images subset sized so that the epochs add up to about `steps` steps."""
+    epochs = math.ceil(steps / 937)
+    per_epoch = math.ceil(steps / epochs)
+    n = per_epoch * 64
     t0 = time.perf_counter()
     groups: dict[tuple, list] = {}
     for c in configs:
-        c = c.replace(device="cpu", epochs=1, train_images=n)
+        c = c.replace(device="cpu", epochs=epochs, train_images=n)
         groups.setdefault(stack_key(c), []).append(new_state(c))
     for states in groups.values():
         fit_side_by_side(states, progress=False, images=images[:n])
-    return len(configs) * steps / (time.perf_counter() - t0)
+    return len(configs) * epochs * per_epoch / (time.perf_counter() - t0)
 
 
 def main() -> None:

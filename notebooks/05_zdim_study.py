@@ -91,7 +91,8 @@ fig
 #
 # ## 3. Samples after 100 epochs
 #
-# The fixed-noise grid of each z_dim after the last epoch, seed 0 (top row) and seed 1 (bottom row).
+# The fixed-noise grid of each z_dim after the last epoch, for seed 0 and then for seed 1. (The fixed
+# noise has as many entries as z_dim, so the grids of different z_dim show different latent vectors.)
 
 # %%
 gan_lab.plot_grids({f"{label}, seed {s}": runs[s].final_samples for s in (0,) for label, runs in study.items()},
