@@ -615,3 +615,38 @@ def pick(study: dict[str, list[RunResult]], *labels: str) -> dict[str, list[RunR
     if missing:
         raise KeyError(f"no finished runs for {missing}; have {list(study)}")
     return {lab: study[lab] for lab in labels}
+
+
+def plot_study_losses(study: dict[str, list[RunResult]], title: str):
+    """lossG and lossD of every configuration: mean ± std over seeds, as stored and smoothed over 1,000 steps."""
+    from matplotlib.figure import Figure
+
+    from .plotting import plot_bands
+
+    fig = Figure(figsize=(12, 6.5), layout="constrained")
+    axes = fig.subplots(2, 2)
+    every = next(iter(study.values()))[0].every
+    for row, (key, equilibrium) in enumerate((("lossG", math.log(2)), ("lossD", 2 * math.log(2)))):
+        for col, window in enumerate((1, 100)):
+            kind = f"blocks of {every} steps" if window == 1 else f"smoothed over {window * every:,} steps"
+            plot_bands(study_curves(study, key), x_scale=every, window=window, ax=axes[row, col], ylabel=key,
+                       reference=equilibrium, title=f"{key}, {kind}")
+    fig.suptitle(title)
+    return fig
+
+
+def plot_study_metrics(study: dict[str, list[RunResult]], names: Sequence[str] = ("FD_mnist", "recall"),
+                       title: str = "Quality during training, mean ± std over seeds"):
+    """Metrics measured during training (every few epochs), mean ± std over seeds, one panel per metric."""
+    from matplotlib.figure import Figure
+
+    from .plotting import METRIC_LABELS, plot_bands
+
+    fig = Figure(figsize=(6 * len(names), 3.8), layout="constrained")
+    axes = fig.subplots(1, len(names), squeeze=False)[0]
+    epochs = next(iter(study.values()))[0].metric_epochs
+    for ax, name in zip(axes, names):
+        curves = {label: [r.metric_curves[name] for r in runs] for label, runs in study.items()}
+        plot_bands(curves, x_scale=epochs[0], ax=ax, xlabel="epoch", ylabel=name, title=METRIC_LABELS.get(name, name))
+    fig.suptitle(title)
+    return fig

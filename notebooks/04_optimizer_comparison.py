@@ -38,7 +38,7 @@ from IPython.display import Markdown, display
 
 import gan_lab
 from gan_lab.notebook import shipped_results
-from gan_lab.sweep import format_summary, load_study, pick, run_sweep, study_curves, study_rows
+from gan_lab.sweep import format_summary, load_study, pick, plot_study_losses, plot_study_metrics, run_sweep, study_rows
 
 # %% [markdown]
 # ## 1. The runs
@@ -90,26 +90,7 @@ report, usual = pick(study, *REPORT), pick(study, *USUAL)
 # over 1,000 steps. The dashed lines are the equilibrium values $2\ln 2$ and $\ln 2$.
 
 # %%
-import math
-
-from matplotlib.figure import Figure
-
-
-def loss_panels(study, title):
-    """lossG and lossD, raw and smoothed, mean ± std over seeds."""
-    fig = Figure(figsize=(12, 6.5), layout="constrained")
-    axes = fig.subplots(2, 2)
-    every = next(iter(study.values()))[0].every
-    for row, (key, eq) in enumerate((("lossG", math.log(2)), ("lossD", 2 * math.log(2)))):
-        for col, window in enumerate((1, 100)):
-            gan_lab.plot_bands(study_curves(study, key), x_scale=every, window=window, ax=axes[row, col],
-                               ylabel=key, reference=eq,
-                               title=f"{key}, {'blocks of 10 steps' if window == 1 else 'smoothed over 1,000 steps'}")
-    fig.suptitle(title)
-    return fig
-
-
-loss_panels(report, "The report's settings: SGD 0.3 vs Adam 2e-4 (betas 0.9, 0.999)")
+plot_study_losses(report, "The report's settings: SGD 0.3 vs Adam 2e-4 (betas 0.9, 0.999)")
 
 # %% [markdown]
 # At the report's settings the two optimizers fail in different ways. **SGD at 0.3 saturated in all
@@ -120,7 +101,7 @@ loss_panels(report, "The report's settings: SGD 0.3 vs Adam 2e-4 (betas 0.9, 0.9
 # (0.9, 0.999) keeps both losses near their equilibrium values for the whole run.
 
 # %%
-loss_panels(usual, "Usual settings: SGD 0.1 vs Adam 2e-4 (beta1 0.5)")
+plot_study_losses(usual, "Usual settings: SGD 0.1 vs Adam 2e-4 (beta1 0.5)")
 
 # %% [markdown]
 # At the usual settings both optimizers train. Adam's lossG starts lower than SGD's, rises over the
@@ -163,19 +144,7 @@ display(Markdown(format_summary(study_rows(study))))
 # How quality developed during training (2,000 samples every 10 epochs, mean ± std over seeds):
 
 # %%
-def metric_panels(study, names=("FD_mnist", "recall")):
-    fig = Figure(figsize=(12, 3.8), layout="constrained")
-    axes = fig.subplots(1, len(names))
-    for ax, name in zip(axes, names):
-        curves = {label: [r.metric_curves[name] for r in runs] for label, runs in study.items()}
-        epochs = next(iter(study.values()))[0].metric_epochs
-        gan_lab.plot_bands(curves, x_scale=epochs[0], ax=ax, xlabel="epoch", ylabel=name,
-                           title=gan_lab.plotting.METRIC_LABELS[name])
-    fig.suptitle("Quality during training, mean ± std over 3 seeds")
-    return fig
-
-
-metric_panels({**report, **usual})
+plot_study_metrics({**report, **usual}, title="Quality during training (2,000 samples every 10 epochs), mean ± std over 3 seeds")
 
 # %% [markdown]
 # The numbers agree with the grids and add what the eye cannot judge reliably:

@@ -35,14 +35,11 @@ EPOCHS = 100
 
 # %%
 # %matplotlib inline
-import math
-
 from IPython.display import Markdown, display
-from matplotlib.figure import Figure
 
 import gan_lab
 from gan_lab.notebook import shipped_results
-from gan_lab.sweep import format_summary, load_study, run_sweep, study_curves, study_rows
+from gan_lab.sweep import format_summary, load_study, plot_study_losses, plot_study_metrics, run_sweep, study_rows
 
 # %% [markdown]
 # ## 1. The runs
@@ -76,15 +73,7 @@ print("configurations:", ", ".join(f"{label} ({len(runs)} seeds)" for label, run
 # smoothed over 1,000 steps. Dashed: the equilibrium values.
 
 # %%
-fig = Figure(figsize=(12, 6.5), layout="constrained")
-axes = fig.subplots(2, 2)
-every = next(iter(study.values()))[0].every
-for row, (key, eq) in enumerate((("lossG", math.log(2)), ("lossD", 2 * math.log(2)))):
-    for col, window in enumerate((1, 100)):
-        gan_lab.plot_bands(study_curves(study, key), x_scale=every, window=window, ax=axes[row, col], ylabel=key,
-                           reference=eq, title=f"{key}, {'blocks of 10 steps' if window == 1 else 'smoothed over 1,000 steps'}")
-fig.suptitle("SGD 0.1, z_dim 20 / 50 / 100 / 200")
-fig
+plot_study_losses(study, "SGD 0.1, z_dim 20 / 50 / 100 / 200")
 
 # %% [markdown]
 # DISCUSSION_CURVES
@@ -113,15 +102,7 @@ gan_lab.plot_grids({f"{label}, seed {s}": runs[s].final_samples for s in (1,) fo
 display(Markdown(format_summary(study_rows(study))))
 
 # %%
-fig = Figure(figsize=(12, 3.8), layout="constrained")
-axes = fig.subplots(1, 2)
-epochs = next(iter(study.values()))[0].metric_epochs
-for ax, name in zip(axes, ("FD_mnist", "recall")):
-    curves = {label: [r.metric_curves[name] for r in runs] for label, runs in study.items()}
-    gan_lab.plot_bands(curves, x_scale=epochs[0], ax=ax, xlabel="epoch", ylabel=name,
-                       title=gan_lab.plotting.METRIC_LABELS[name])
-fig.suptitle("Quality during training (2,000 samples every 10 epochs), mean ± std over 3 seeds")
-fig
+plot_study_metrics(study, title="Quality during training (2,000 samples every 10 epochs), mean ± std over 3 seeds")
 
 # %% [markdown]
 # DISCUSSION_NUMBERS
