@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# gan_lab in one command: ./run.sh {setup|train|test|bench} [extra arguments]
+# gan_lab in one command: ./run.sh {setup|train|test|bench|e2e} [extra arguments]
 #   setup  create the virtual environment ($GAN_LAB_VENV, default .venv) from requirements.txt
 #   train  set up, then train the reference GAN (SGD, 100 epochs) into runs/reference/
 #   test   set up, then run the unit tests and the notebooks (pytest --nbval, smoke mode)
@@ -66,6 +66,6 @@ case "$cmd" in
     setup
     PYTHONPATH="$PWD" "$PY" benchmarks/bench_train.py "$@" ;;
   *)
-    sed -n '2,8p' "$0" >&2
+    sed -n '2,7p' "$0" >&2
     exit 2 ;;
 esac
