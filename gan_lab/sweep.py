@@ -650,3 +650,27 @@ def plot_study_metrics(study: dict[str, list[RunResult]], names: Sequence[str] =
         plot_bands(curves, x_scale=epochs[0], ax=ax, xlabel="epoch", ylabel=name, title=METRIC_LABELS.get(name, name))
     fig.suptitle(title)
     return fig
+
+
+def notebook_study(name: str, work: str | Path, retrain: bool = False, smoke: bool = False, seeds: int = 3,
+                   epochs: int = 100) -> dict[str, list[RunResult]]:
+    """The study a notebook shows: the shipped results, or runs trained into the work folder.
+
+    retrain=True trains the whole sweep into <work>/results (resuming if interrupted) and returns it.
+    smoke=True (CI) trains a tiny version into <work>/results_smoke to exercise that path, prints its
+    table, and still returns the shipped results.
+    """
+    from .metrics import DEFAULT_N
+    from .notebook import shipped_results
+
+    if retrain or smoke:
+        out = Path(work) / ("results_smoke" if smoke else "results")
+        run_seeds, run_epochs = (1, 2) if smoke else (seeds, epochs)
+        run_sweep(name, run_seeds, run_epochs, out, base=TrainConfig(train_images=640 if smoke else None),
+                  eval_every=1 if smoke else EVAL_EVERY, eval_samples=500 if smoke else EVAL_SAMPLES,
+                  final_samples=500 if smoke else DEFAULT_N)
+        trained = load_study(out, name, run_seeds, run_epochs)
+        print(format_summary(study_rows(trained)))
+        if retrain:
+            return trained
+    return load_study(shipped_results(), name, seeds, epochs)

@@ -38,8 +38,7 @@ EPOCHS = 100
 from IPython.display import Markdown, display
 
 import gan_lab
-from gan_lab.notebook import shipped_results
-from gan_lab.sweep import format_summary, load_study, plot_study_losses, plot_study_metrics, run_sweep, study_rows
+from gan_lab.sweep import format_summary, notebook_study, plot_study_losses, plot_study_metrics, study_rows
 
 # %% [markdown]
 # ## 1. The runs
@@ -56,14 +55,7 @@ from gan_lab.sweep import format_summary, load_study, plot_study_losses, plot_st
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-if RETRAIN or SMOKE:
-    out = WORK / ("results_smoke" if SMOKE else "results")
-    run_sweep("zdim", seeds=1 if SMOKE else SEEDS, epochs=2 if SMOKE else EPOCHS, out=out,
-              base=gan_lab.TrainConfig(train_images=640 if SMOKE else None), eval_every=1 if SMOKE else 10,
-              eval_samples=500 if SMOKE else 2_000, final_samples=500 if SMOKE else 10_000)
-    print(format_summary(study_rows(load_study(out, "zdim", 1 if SMOKE else SEEDS, 2 if SMOKE else EPOCHS))))
-RESULTS = WORK / "results" if RETRAIN else shipped_results()
-study = load_study(RESULTS, "zdim", SEEDS, EPOCHS)
+study = notebook_study("zdim", WORK, retrain=RETRAIN, smoke=SMOKE, seeds=SEEDS, epochs=EPOCHS)
 print("configurations:", ", ".join(f"{label} ({len(runs)} seeds)" for label, runs in study.items()))
 
 # %% [markdown]
