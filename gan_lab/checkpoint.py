@@ -13,7 +13,7 @@ import torch
 
 from .config import RESUMABLE_CHANGES, TrainConfig, resolve_device
 from .models import Generator
-from .train import History, TrainState, new_state
+from .train import History, TrainState, _log, new_state
 
 CHECKPOINT_NAME = "checkpoint.pt"
 PREVIOUS_NAME = "checkpoint.prev.pt"  # the one before, kept in case the newest is damaged
@@ -139,13 +139,10 @@ def resume_state(out_dir: str | Path, config: TrainConfig) -> Optional[TrainStat
         except CheckpointError as e:
             errors.append(str(e))
             continue
-        if errors:
-            from .train import _log  # noqa: PLC0415
-
-            state = state_from_dict(d, config)
+        state = state_from_dict(d, config)
+        if errors:  # the newest was damaged: say which one we fell back to
             _log(state, "resume", f"{errors[0]} Resumed from {path.name} (step {state.step}) instead.")
-            return state
-        return state_from_dict(d, config)
+        return state
     if errors:
         raise CheckpointError(" ".join(errors) + " No readable checkpoint is left; start over without resume.")
     return None

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Optional, Sequence
 
 from .config import DATA_PATHS, DATASETS, DEFAULT_BETAS, DEFAULT_LR, OPTIMIZERS, TrainConfig

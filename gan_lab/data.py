@@ -56,8 +56,24 @@ def _dataset_class(name: str) -> type:
     return DATASET_CLASSES[name]
 
 
+_CHECKED: set[tuple] = set()  # (path, size, mtime) of files already checked in this process
+
+
 def check_idx_file(path: Path, name: str = "mnist") -> None:
-    """Raise DataError if an IDX file is truncated, padded or (for full MNIST files) fails its md5."""
+    """Raise DataError if an IDX file is truncated, padded or (for full MNIST files) fails its md5.
+
+    A file that passed is not read again while its size and modification time stay the same: the md5
+    of the 47 MB training images would otherwise be recomputed at every load.
+    """
+    st = path.stat()
+    key = (str(Path(path).resolve()), name, st.st_size, st.st_mtime_ns)
+    if key in _CHECKED:
+        return
+    _check_idx_file(path, name)
+    _CHECKED.add(key)
+
+
+def _check_idx_file(path: Path, name: str) -> None:
     with open(path, "rb") as f:
         header = f.read(4)
         if len(header) < 4 or header[:2] != b"\x00\x00" or header[2] != 0x08:

@@ -13,6 +13,7 @@ their last epoch.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import time
@@ -453,17 +454,11 @@ def add_sweep_args(p) -> None:
     p.add_argument("--final-samples", type=int, default=None, help="samples for the final metrics (default: 10000)")
     p.add_argument("--workers", type=int, default=None,
                    help="processes, one thread each (default: 2 on a CPU with 2+ cores, 1 on CUDA)")
-    p.add_argument("--runs", default=None, help=argparse_suppress())  # a worker's share: run indices
+    p.add_argument("--runs", default=None, help=argparse.SUPPRESS)  # a worker's share: run indices
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
     p.add_argument("--data-root", default=None, help="dataset folder (default: $GAN_LAB_DATA_DIR, else ./data)")
     p.add_argument("--train-images", type=int, default=None, help="use only the first N training images (quick runs)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
-
-
-def argparse_suppress() -> str:
-    import argparse
-
-    return argparse.SUPPRESS
 
 
 def cmd_sweep(a) -> int:
