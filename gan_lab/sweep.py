@@ -647,6 +647,42 @@ def plot_study_metrics(study: dict[str, list[RunResult]], names: Sequence[str] =
     return fig
 
 
+def plot_lr_study(study: dict[str, list[RunResult]], names: Sequence[str] = ("FD_mnist", "recall"),
+                  title: str = "Final quality against learning rate, mean ± std over seeds"):
+    """One panel per final metric against lr (log scale): a line per optimizer (and Adam beta1), a dot per seed."""
+    from matplotlib.figure import Figure
+
+    from .plotting import METRIC_LABELS
+
+    families: dict[str, list[list[RunResult]]] = {}
+    for runs in study.values():
+        c = runs[0].config
+        family = "SGD" if c.optimizer == "sgd" else f"Adam, beta1 {c.betas[0]:g}"
+        families.setdefault(family, []).append(runs)
+    fig = Figure(figsize=(6 * len(names), 4), layout="constrained")
+    axes = fig.subplots(1, len(names), squeeze=False)[0]
+    for ax, name in zip(axes, names):
+        for family, groups in families.items():
+            groups = sorted(groups, key=lambda runs: runs[0].config.lr_d)
+            lrs = [runs[0].config.lr_d for runs in groups]
+            values = [[r.metrics[name] for r in runs] for runs in groups]
+            means = [sum(v) / len(v) for v in values]
+            stds = [math.sqrt(sum((x - m) ** 2 for x in v) / (len(v) - 1)) if len(v) > 1 else 0.0
+                    for v, m in zip(values, means)]
+            line = ax.errorbar(lrs, means, yerr=stds, marker="o", capsize=4, label=family)
+            for lr, v in zip(lrs, values):
+                ax.scatter([lr] * len(v), v, s=10, color=line[0].get_color(), alpha=0.4)
+        ax.set_xscale("log")
+        if name == "FD_mnist":
+            ax.set_yscale("log")  # from about 70 (good) to about 900 (noise)
+        ax.set_xlabel("learning rate (lr_d = lr_g)")
+        ax.set_ylabel(name)
+        ax.set_title(METRIC_LABELS.get(name, name), fontsize=10)
+        ax.legend(fontsize=8)
+    fig.suptitle(title)
+    return fig
+
+
 def notebook_study(name: str, work: str | Path, retrain: bool = False, smoke: bool = False, seeds: int = 3,
                    epochs: int = 100) -> dict[str, list[RunResult]]:
     """The study a notebook shows: the shipped results, or runs trained into the work folder.

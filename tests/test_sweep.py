@@ -151,3 +151,24 @@ def test_runs_resumed_from_different_epochs_share_a_stack(tiny_root):
     a, b = fit_side_by_side([started, new_state(fresh)], progress=False)
     assert float(a.optG.state_dict()["state"][0]["step"]) == 30 and float(b.optG.state_dict()["state"][0]["step"]) == 10
     assert abs(a.history.lossG[-1] - alone.history.lossG[-1]) < TOL["adam"]
+
+
+def test_lr_plot_shows_the_shipped_lr_study():
+    """One line per optimizer family; each point is the mean over seeds of that configuration's final metric."""
+    from gan_lab.notebook import shipped_results
+    from gan_lab.sweep import load_study, plot_lr_study, study_rows
+
+    study = load_study(shipped_results(), "lr")
+    assert {"sgd lr 0.1 z 100", "adam lr 0.0002 b1 0.5 z 100"} <= set(study)
+    rows = {row["label"]: row for row in study_rows(study)}
+    fig = plot_lr_study(study)
+    fd_axis, recall_axis = fig.axes
+    assert fd_axis.get_xscale() == "log" and fd_axis.get_yscale() == "log" and recall_axis.get_yscale() == "linear"
+    assert fd_axis.get_xlabel() and fd_axis.get_ylabel() == "FD_mnist" and fig.get_suptitle()
+    lines = {bars.get_label(): bars.lines[0] for bars in fd_axis.containers}  # errorbar: (data line, caps, bars)
+    assert set(lines) == {"SGD", "Adam, beta1 0.9", "Adam, beta1 0.5"}
+    sgd = lines["SGD"]
+    lrs = sorted(r.config.lr_d for runs in study.values() for r in runs[:1] if r.config.optimizer == "sgd")
+    assert list(sgd.get_xdata()) == lrs
+    expected = [rows[f"sgd lr {lr:g} z 100"]["FD_mnist"]["mean"] for lr in lrs]
+    assert list(sgd.get_ydata()) == pytest.approx(expected)
