@@ -53,3 +53,28 @@ def test_committed_with_outputs_and_clean_metadata(name):
         assert set(c["metadata"]) <= {"tags"}, f"stray cell metadata {set(c['metadata'])}"
     assert raw["metadata"].get("gan_lab", {}).get("smoke") is False, "commit outputs of a full run, not smoke mode"
     assert (NOTEBOOKS / f"{name}.ipynb").stat().st_size < 3_000_000, "outputs should not be megabytes"
+
+
+@pytest.mark.parametrize("name", PRESENT)
+def test_committed_progress_bars_show_how_training_ended(name):
+    """GitHub shows a progress bar's text form; a committed full run must not show it stuck at 0%."""
+    raw = json.loads((NOTEBOOKS / f"{name}.ipynb").read_text())
+    bars = ["".join(o["data"].get("text/plain", "")) for c in raw["cells"] for o in c.get("outputs", [])
+            if "application/vnd.jupyter.widget-view+json" in o.get("data", {}) and "|" in "".join(o["data"].get("text/plain", ""))]
+    stuck = [b for b in bars if "100%" not in b]
+    assert not stuck, f"progress bars committed unfinished: {stuck} (execute with tools/run_notebook.py)"
+
+
+def test_run_notebook_writes_the_final_progress_bar(tmp_path):
+    """tools/run_notebook.py executes a real kernel and keeps each tqdm bar's final text, without widget state."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "bar.py"
+    script.write_text("# %%\nfrom tqdm.auto import tqdm\n\nfor i in tqdm(range(50), desc='epoch 2/2'):\n    pass\n")
+    tool = NOTEBOOKS.parent / "tools" / "run_notebook.py"
+    subprocess.run([sys.executable, str(tool), str(script)], check=True, capture_output=True, timeout=120)
+    raw = json.loads(script.with_suffix(".ipynb").read_text())
+    (out,) = raw["cells"][0]["outputs"]
+    text = "".join(out["data"]["text/plain"])
+    assert text.startswith("epoch 2/2: 100%|██████████| 50/50 [") and "widgets" not in raw["metadata"]

@@ -9,6 +9,7 @@ re-running gives small diffs.
 from __future__ import annotations
 
 import argparse
+import html
 import os
 import sys
 import time
@@ -19,8 +20,34 @@ import nbformat
 from nbclient import NotebookClient
 
 
+def progress_text(nb: nbformat.NotebookNode) -> dict[str, str]:
+    """model_id -> final text of each tqdm progress bar (an HBox of HTML, FloatProgress, HTML), from widget state."""
+    state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    texts = {}
+    for model_id, model in state.items():
+        children = [state.get(str(c).removeprefix("IPY_MODEL_"), {}) for c in model.get("state", {}).get("children", [])]
+        names = [c.get("model_name") for c in children]
+        if model.get("model_name") == "HBoxModel" and names == ["HTMLModel", "FloatProgressModel", "HTMLModel"]:
+            left, bar, right = (c["state"] for c in children)
+            done = int(10 * bar.get("value", 0) / bar["max"]) if bar.get("max") else 0
+            # tqdm pads its HTML with figure spaces (U+2007)
+            prefix, suffix = (html.unescape(w.get("value", "")).replace("\u2007", " ").strip() for w in (left, right))
+            texts[model_id] = f"{prefix}|{'█' * done}{' ' * (10 - done)}| {suffix}"
+    return texts
+
+
 def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Drop widget state, Colab ids and other volatile metadata; number the cell ids."""
+    """Drop widget state, Colab ids and other volatile metadata; number the cell ids.
+
+    A progress bar's text form (what GitHub and nbviewer show) is the bar as it was first drawn (0%);
+    it is replaced by the bar's final text, so that a committed notebook shows how training ended.
+    """
+    bars = progress_text(nb)
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            view = out.get("data", {}).get("application/vnd.jupyter.widget-view+json")
+            if view and view.get("model_id") in bars:
+                out["data"]["text/plain"] = bars[view["model_id"]]
     nb.metadata.pop("widgets", None)
     nb.metadata = nbformat.from_dict({k: v for k, v in nb.metadata.items()
                                       if k in ("kernelspec", "language_info", "gan_lab")})
