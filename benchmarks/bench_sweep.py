@@ -8,7 +8,9 @@ report's study (SGD z_dim 20/50/100/200 and SGD vs Adam at z_dim 100), cut to --
 (b) one after another, the package's single-run path (gan_lab.fit, data as one tensor);
 (c) the side-by-side trainer (gan_lab.sweep), stacks of runs in one process with torch's threads,
     and in two processes of one thread each (what `sweep --workers 2` does).
-Prints run-steps/s of each, the ratios to (b), and the time the report's full study would take.
+Prints run-steps/s of each, the ratios to (b), and the time the report's full study would take; then
+the arithmetic ceiling: how fast (b) and (c) would be if a run-step cost only its large matrix products
+at the speed that torch.bmm reaches on them alone.
 """
 from __future__ import annotations
 
@@ -69,6 +71,26 @@ def side_by_side(configs: list[TrainConfig], steps: int, images: torch.Tensor) -
     return len(configs) * epochs * per_epoch / (time.perf_counter() - t0)
 
 
+def gemm_ceiling(runs: int = 6, repeats: int = 300) -> float:
+    """GFLOP/s of the model's large products alone: R x (64 x 784) @ (784 x 128), batched over runs, as bmm."""
+    x, w = torch.randn(runs, 64, 784), torch.randn(runs, 784, 128)
+    for _ in range(20):
+        torch.bmm(x, w)
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        torch.bmm(x, w)
+    return 2 * runs * 64 * 784 * 128 * repeats / (time.perf_counter() - t0) / 1e9
+
+
+# Ten products of that size per run-step: D on real and generated images and their weight gradients
+# (4), G twice (2), and in the G step D forward, D's input gradient and G's two gradients (4); plus
+# small ones (z x 128, 128 x 1), about 4 MFLOP at z_dim 100. fit also computes D's weight gradient in
+# the G step, which the side-by-side trainer skips: one more product.
+LARGE = 2 * 64 * 784 * 128
+FLOP_SIDE_BY_SIDE = 10 * LARGE + 4.2e6
+FLOP_SINGLE = FLOP_SIDE_BY_SIDE + LARGE
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=6, help="runs per measurement (default 6: the report's study)")
@@ -97,6 +119,12 @@ def main() -> None:
     base = rates["(b) package single-run path, one after another"]
     for name, r in rates.items():
         print(f"{name:52s} {r:7.1f} run-steps/s  ({r / base:4.2f}x (b))  full study: {FULL_STUDY / r / 60:5.1f} min")
+    # The ceiling: if every run-step were only its large products at the speed bmm reaches alone.
+    gflops = gemm_ceiling()
+    for name, flop, r in (("(b)", FLOP_SINGLE, base), ("(c1)", FLOP_SIDE_BY_SIDE, list(rates.values())[2])):
+        ceiling = gflops * 1e9 / flop
+        print(f"ceiling of {name:4s}: {flop / 1e6:.0f} MFLOP per run-step at {gflops:.0f} GFLOP/s (bmm alone) = "
+              f"{ceiling:.0f} run-steps/s ({ceiling / base:.2f}x (b)); measured {r:.0f} = {r / ceiling:.0%} of it")
 
 
 if __name__ == "__main__":

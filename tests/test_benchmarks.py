@@ -1,0 +1,36 @@
+"""The benchmark scripts run end to end on real MNIST and print every figure the README quotes.
+
+They are run tiny here: their numbers are measured by hand on a quiet machine, never asserted.
+"""
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run_script(name: str, *args: str, data_root: Path) -> str:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "GAN_LAB_DATA_DIR": str(data_root)}
+    r = subprocess.run([sys.executable, str(REPO / "benchmarks" / name), *args], env=env, capture_output=True,
+                       text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return r.stdout
+
+
+def test_bench_sweep_prints_every_path_and_the_ceiling(real_root):
+    out = run_script("bench_sweep.py", "--runs", "2", "--steps", "20", data_root=real_root)
+    for path in ("(a)", "(b)", "(c1)", "(c2)"):
+        line = next(x for x in out.splitlines() if x.startswith(path))
+        assert float(re.search(r"([\d.]+) run-steps/s", line).group(1)) > 0
+    ceilings = re.findall(r"ceiling of \((b|c1)\)\s*: (\d+) MFLOP per run-step at (\d+) GFLOP/s", out)
+    assert [(p, int(m)) for p, m, _ in ceilings] == [("b", 145), ("c1", 133)] and all(int(g) > 0 for *_, g in ceilings)
+
+
+def test_bench_train_prints_both_paths_and_their_ratio(real_root):
+    out = run_script("bench_train.py", "--steps", "30", data_root=real_root)
+    rates = [float(x) for x in re.findall(r"^\((?:a|b)\) [^:]+:\s+([\d.]+) steps/s$", out, re.M)]
+    ratio = re.search(r"^ratio \(b\)/\(a\): ([\d.]+)x$", out, re.M)
+    assert len(rates) == 2 and all(r > 0 for r in rates) and ratio, out
+    assert abs(float(ratio.group(1)) - rates[1] / rates[0]) < 0.01
