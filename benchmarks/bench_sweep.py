@@ -9,6 +9,7 @@ report's study (SGD z_dim 20/50/100/200 and SGD vs Adam at z_dim 100), cut to --
 (c) the side-by-side trainer (gan_lab.sweep), stacks of runs in one process with torch's threads,
     and in two processes of one thread each (what `sweep --workers 2` does).
 Prints run-steps/s of each, the ratios to (b), and the time the report's full study would take; then
+the zdim sweep's 12 runs trained as one zero-padded stack and as one stack per z_dim; then
 the arithmetic ceiling: how fast (b) and (c) would be if a run-step cost only its large matrix products
 at the speed that torch.bmm reaches on them alone.
 """
@@ -30,6 +31,7 @@ from gan_lab.train import new_state
 FULL_STUDY = 6 * 100 * 938  # 2 optimizers + 4 z_dims, 100 epochs of 938 steps: 562,800 run-steps
 STUDY = [TrainConfig(optimizer="sgd", z_dim=z) for z in (20, 50, 100, 200)] + [TrainConfig(optimizer="adam")]
 STUDY.insert(2, TrainConfig(optimizer="sgd", z_dim=100, seed=1))  # 6 runs: the z_dim 100 SGD run appears twice
+ZDIM_STUDY = [TrainConfig(optimizer="sgd", z_dim=z, seed=s) for z in (20, 50, 100, 200) for s in range(3)]
 
 
 def textbook(configs: list[TrainConfig], steps: int) -> float:
@@ -56,8 +58,12 @@ def single(configs: list[TrainConfig], steps: int) -> float:
     return len(configs) * steps / (time.perf_counter() - t0)
 
 
-def side_by_side(configs: list[TrainConfig], steps: int, images: torch.Tensor) -> float:
-    """Whole epochs of a train_images subset sized so that the epochs add up to about `steps` steps."""
+def side_by_side(configs: list[TrainConfig], steps: int, images: torch.Tensor, by_shape: bool = False) -> float:
+    """Whole epochs of a train_images subset sized so that the epochs add up to about `steps` steps.
+
+    by_shape=False stacks runs of different z_dim together (zero-padded, as `sweep` does); True gives
+    each z_dim its own stack.
+    """
     epochs = math.ceil(steps / 937)
     per_epoch = math.ceil(steps / epochs)
     n = per_epoch * 64
@@ -65,7 +71,8 @@ def side_by_side(configs: list[TrainConfig], steps: int, images: torch.Tensor) -
     groups: dict[tuple, list] = {}
     for c in configs:
         c = c.replace(device="cpu", epochs=epochs, train_images=n)
-        groups.setdefault(stack_key(c), []).append(new_state(c))
+        key = stack_key(c) + ((c.z_dim,) if by_shape else ())
+        groups.setdefault(key, []).append(new_state(c))
     for states in groups.values():
         fit_side_by_side(states, progress=False, images=images[:n])
     return len(configs) * epochs * per_epoch / (time.perf_counter() - t0)
@@ -119,6 +126,11 @@ def main() -> None:
     base = rates["(b) package single-run path, one after another"]
     for name, r in rates.items():
         print(f"{name:52s} {r:7.1f} run-steps/s  ({r / base:4.2f}x (b))  full study: {FULL_STUDY / r / 60:5.1f} min")
+    # Runs of different z_dim: one zero-padded stack, or one stack per z_dim (the zdim sweep, 3 seeds).
+    padded = side_by_side(ZDIM_STUDY, a.steps, images)
+    grouped = side_by_side(ZDIM_STUDY, a.steps, images, by_shape=True)
+    print(f"zdim sweep, 12 runs, one process: one padded stack {padded:.1f} run-steps/s, "
+          f"a stack per z_dim {grouped:.1f} run-steps/s (padded/grouped {padded / grouped:.2f}x)")
     # The ceiling: if every run-step were only its large products at the speed bmm reaches alone.
     gflops = gemm_ceiling()
     for name, flop, r in (("(b)", FLOP_SINGLE, base), ("(c1)", FLOP_SIDE_BY_SIDE, list(rates.values())[2])):
