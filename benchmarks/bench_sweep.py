@@ -1,13 +1,14 @@
 """Sweep speed: run-steps per second for three ways of training several runs on one machine.
 
-    python benchmarks/bench_sweep.py [--runs 6] [--steps 600]
+    python benchmarks/bench_sweep.py [--runs 6] [--steps 600] [--device cuda]
 
 One run-step is one D step plus one G step of one run (batch 64). The runs are those of the
 report's study (SGD z_dim 20/50/100/200 and SGD vs Adam at z_dim 100), cut to --steps each:
 (a) one after another, the textbook loop (torchvision transforms + DataLoader + train_step);
 (b) one after another, the package's single-run path (gan_lab.fit, data as one tensor);
 (c) the side-by-side trainer (gan_lab.sweep), stacks of runs in one process with torch's threads,
-    and in two processes of one thread each (what `sweep --workers 2` does).
+    and in two processes of one thread each (what `sweep --workers 2` does; CPU only).
+With --device cuda the same three paths run on the GPU.
 Prints run-steps/s of each, the ratios to (b), and the time the report's full study would take; then
 the zdim sweep's 12 runs trained as one zero-padded stack and as one stack per z_dim; then
 the arithmetic ceiling: how fast (b) and (c) would be if a run-step cost only its large matrix products
@@ -34,27 +35,27 @@ STUDY.insert(2, TrainConfig(optimizer="sgd", z_dim=100, seed=1))  # 6 runs: the 
 ZDIM_STUDY = [TrainConfig(optimizer="sgd", z_dim=z, seed=s) for z in (20, 50, 100, 200) for s in range(3)]
 
 
-def textbook(configs: list[TrainConfig], steps: int) -> float:
+def textbook(configs: list[TrainConfig], steps: int, device: str) -> float:
     t0 = time.perf_counter()
     dataset = load_dataset("mnist")
     for c in configs:
-        G, D = build_models(c.z_dim, seed=c.seed)
+        G, D = build_models(c.z_dim, seed=c.seed, device=device)
         optD, optG = make_optimizers(c, G, D)
         loader = make_dataloader(dataset, c.batch_size, torch.Generator().manual_seed(c.seed))
         done = 0
         while done < steps:  # as many epochs as it takes
             for x_real, _ in loader:
-                train_step(G, D, optD, optG, x_real)
+                train_step(G, D, optD, optG, x_real.to(device))
                 done += 1
                 if done == steps:
                     break
     return len(configs) * steps / (time.perf_counter() - t0)
 
 
-def single(configs: list[TrainConfig], steps: int) -> float:
+def single(configs: list[TrainConfig], steps: int, device: str) -> float:
     t0 = time.perf_counter()
     for c in configs:
-        fit(c.replace(device="cpu", max_steps=steps), progress=False)
+        fit(c.replace(device=device, max_steps=steps), progress=False)
     return len(configs) * steps / (time.perf_counter() - t0)
 
 
@@ -70,7 +71,7 @@ def side_by_side(configs: list[TrainConfig], steps: int, images: torch.Tensor, b
     t0 = time.perf_counter()
     groups: dict[tuple, list] = {}
     for c in configs:
-        c = c.replace(device="cpu", epochs=epochs, train_images=n)
+        c = c.replace(device=str(images.device), epochs=epochs, train_images=n)
         key = stack_key(c) + ((c.z_dim,) if by_shape else ())
         groups.setdefault(key, []).append(new_state(c))
     for states in groups.values():
@@ -89,6 +90,16 @@ def gemm_ceiling(runs: int = 6, repeats: int = 300) -> float:
     return 2 * runs * 64 * 784 * 128 * repeats / (time.perf_counter() - t0) / 1e9
 
 
+def two_processes(runs: int, steps: int, n_configs: int) -> float:
+    """(c2): the runs split between two processes of one thread each, as `sweep --workers 2` does."""
+    t0 = time.perf_counter()
+    procs = [subprocess.Popen([sys.executable, __file__, "--runs", str(runs), "--steps", str(steps),
+                               "--shard", f"{k}/2"], env={**os.environ, "OMP_NUM_THREADS": "1"}) for k in range(2)]
+    # Timed from process start: imports and data loading count, as they do for `sweep --workers 2`.
+    assert all(p.wait() == 0 for p in procs)
+    return n_configs * steps / (time.perf_counter() - t0)
+
+
 # Ten products of that size per run-step: D on real and generated images and their weight gradients
 # (4), G twice (2), and in the G step D forward, D's input gradient and G's two gradients (4); plus
 # small ones (z x 128, 128 x 1), about 4 MFLOP at z_dim 100. fit also computes D's weight gradient in
@@ -102,27 +113,25 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=6, help="runs per measurement (default 6: the report's study)")
     ap.add_argument("--steps", type=int, default=600, help="steps per run (default 600)")
+    ap.add_argument("--device", default="cpu", help="cpu (default) or cuda: the same code on the GPU")
     ap.add_argument("--shard", default=None, help=argparse.SUPPRESS)
     a = ap.parse_args()
     configs = (STUDY * math.ceil(a.runs / len(STUDY)))[:a.runs]
-    images = load_images("mnist")
+    images = load_images("mnist", device=a.device)
     if a.shard:  # a worker of (c2): its share of the runs on one thread
         k, n = (int(x) for x in a.shard.split("/"))
         torch.set_num_threads(1)
         side_by_side(configs[k::n], a.steps, images)
         return
-    print(f"torch {torch.__version__}, {os.cpu_count()} cores, {torch.get_num_threads()} threads; "
-          f"{len(configs)} runs x {a.steps} steps of batch 64")
+    gpu = f", {torch.cuda.get_device_name()}" if a.device.startswith("cuda") else ""
+    print(f"torch {torch.__version__}, {os.cpu_count()} cores, {torch.get_num_threads()} threads{gpu}; "
+          f"{len(configs)} runs x {a.steps} steps of batch 64 on {a.device}")
     rates = {}
-    rates["(a) textbook loop, one run after another"] = textbook(configs, a.steps)
-    rates["(b) package single-run path, one after another"] = single(configs, a.steps)
+    rates["(a) textbook loop, one run after another"] = textbook(configs, a.steps, a.device)
+    rates["(b) package single-run path, one after another"] = single(configs, a.steps, a.device)
     rates[f"(c1) side by side, one process, {torch.get_num_threads()} threads"] = side_by_side(configs, a.steps, images)
-    t0 = time.perf_counter()
-    procs = [subprocess.Popen([sys.executable, __file__, "--runs", str(a.runs), "--steps", str(a.steps),
-                               "--shard", f"{k}/2"], env={**os.environ, "OMP_NUM_THREADS": "1"}) for k in range(2)]
-    # Timed from process start: imports and data loading count, as they do for `sweep --workers 2`.
-    assert all(p.wait() == 0 for p in procs)
-    rates["(c2) side by side, two processes of one thread"] = len(configs) * a.steps / (time.perf_counter() - t0)
+    if a.device == "cpu":
+        rates["(c2) side by side, two processes of one thread"] = two_processes(a.runs, a.steps, len(configs))
     base = rates["(b) package single-run path, one after another"]
     for name, r in rates.items():
         print(f"{name:52s} {r:7.1f} run-steps/s  ({r / base:4.2f}x (b))  full study: {FULL_STUDY / r / 60:5.1f} min")
@@ -131,6 +140,8 @@ def main() -> None:
     grouped = side_by_side(ZDIM_STUDY, a.steps, images, by_shape=True)
     print(f"zdim sweep, 12 runs, one process: one padded stack {padded:.1f} run-steps/s, "
           f"a stack per z_dim {grouped:.1f} run-steps/s (padded/grouped {padded / grouped:.2f}x)")
+    if a.device != "cpu":
+        return
     # The ceiling: if every run-step were only its large products at the speed bmm reaches alone.
     gflops = gemm_ceiling()
     for name, flop, r in (("(b)", FLOP_SINGLE, base), ("(c1)", FLOP_SIDE_BY_SIDE, list(rates.values())[2])):

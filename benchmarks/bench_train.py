@@ -1,12 +1,13 @@
 """Training speed: the textbook DataLoader loop vs the package's default path, same model and steps.
 
-    python benchmarks/bench_train.py [--steps 3000] [--threads N]
+    python benchmarks/bench_train.py [--steps 3000] [--threads N] [--device cuda]
 
 (a) textbook: torchvision MNIST with ToTensor + Normalize, DataLoader(batch_size=64, shuffle=True),
     and train_step on every batch -- the loop the report and the notebooks show;
 (b) package: gan_lab.fit with the default configuration (the whole training set normalised once
     into a tensor, batches drawn by index), timed from the call, data loading included.
-Both run in this process, one after the other, on the CPU. Prints steps/s of each and the ratio.
+Both run in this process, one after the other, on the CPU (or --device cuda: the same code on the GPU).
+Prints steps/s of each and the ratio.
 """
 from __future__ import annotations
 
@@ -19,27 +20,27 @@ import torch
 from gan_lab import TrainConfig, build_models, fit, load_dataset, make_dataloader, make_optimizers, train_step
 
 
-def textbook(steps: int, seed: int) -> float:
+def textbook(steps: int, seed: int, device: str) -> float:
     """Steps per second of the DataLoader loop (dataset construction included, as in a notebook)."""
     t0 = time.perf_counter()
     dataset = load_dataset("mnist", train=True)
     dataloader = make_dataloader(dataset, batch_size=64, generator=torch.Generator().manual_seed(seed))
-    G, D = build_models(z_dim=100, seed=seed)
+    G, D = build_models(z_dim=100, seed=seed, device=device)
     optD, optG = make_optimizers(TrainConfig(), G, D)
     done = 0
     while done < steps:
         for x_real, _ in dataloader:
-            train_step(G, D, optD, optG, x_real)
+            train_step(G, D, optD, optG, x_real.to(device))
             done += 1
             if done == steps:
                 break
     return steps / (time.perf_counter() - t0)
 
 
-def package(steps: int, seed: int) -> float:
+def package(steps: int, seed: int, device: str) -> float:
     """Steps per second of gan_lab.fit's default path (loading the data tensor included)."""
     t0 = time.perf_counter()
-    fit(TrainConfig(device="cpu", max_steps=steps, seed=seed), progress=False)
+    fit(TrainConfig(device=device, max_steps=steps, seed=seed), progress=False)
     return steps / (time.perf_counter() - t0)
 
 
@@ -48,15 +49,17 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=3000, help="training steps per path (default 3000)")
     ap.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's choice)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     a = ap.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
     print(f"torch {torch.__version__}, {platform.processor() or platform.machine()}, "
-          f"{torch.get_num_threads()} threads, {a.steps} steps of batch 64 per path")
+          f"{torch.get_num_threads()} threads, {a.steps} steps of batch 64 per path on {a.device}"
+          + (f" ({torch.cuda.get_device_name()})" if a.device.startswith("cuda") else ""))
     load_dataset("mnist")  # check/download the files once, outside both timings
-    a_rate = textbook(a.steps, a.seed)
+    a_rate = textbook(a.steps, a.seed, a.device)
     print(f"(a) textbook DataLoader loop: {a_rate:8.1f} steps/s")
-    b_rate = package(a.steps, a.seed)
+    b_rate = package(a.steps, a.seed, a.device)
     print(f"(b) package default path:     {b_rate:8.1f} steps/s")
     print(f"ratio (b)/(a): {b_rate / a_rate:.2f}x")
 

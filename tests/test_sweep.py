@@ -22,9 +22,13 @@ REPO = Path(__file__).resolve().parents[1]
 TOL = {"sgd": 1e-5, "adam": 1e-4}
 
 
+# The equivalence tests run on the CPU; GAN_LAB_TEST_DEVICE=cuda runs them on a GPU where there is one.
+DEVICE = os.environ.get("GAN_LAB_TEST_DEVICE", "cpu")
+
+
 def cfgs(root, optimizer, variants):
     return [TrainConfig(**{"data_root": str(root), "optimizer": optimizer, "batch_size": 32, "epochs": 3,
-                           "device": "cpu", **v}) for v in variants]
+                           "device": DEVICE, **v}) for v in variants]
 
 
 @pytest.mark.parametrize("optimizer,variants", [
