@@ -9,7 +9,6 @@ export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 PY=${PYTHON:-python3}
 "$PY" -c "import torch; assert torch.cuda.is_available(), 'no CUDA device'; print('torch', torch.__version__, torch.cuda.get_device_name())"
 GAN_LAB_TEST_DEVICE=cuda "$PY" -m pytest -q -p no:cacheprovider tests/test_sweep.py \
-    -k "matches_the_same_run_alone or saturated_and_diverging or resumed_from_different_epochs"
+    -k "matches_the_same_run_alone or resumed_from_different_epochs"
 "$PY" benchmarks/bench_train.py --steps 3000 --device cuda
 "$PY" benchmarks/bench_sweep.py --steps 2000 --device cuda
-"$PY" benchmarks/bench_sweep.py --steps 1000 --runs 24 --device cuda
