@@ -25,7 +25,8 @@ import time
 
 import torch
 
-from gan_lab import TrainConfig, build_models, fit, load_dataset, load_images, make_dataloader, make_optimizers, train_step
+from bench_train import textbook_run  # benchmarks/ is on sys.path when a script here runs
+from gan_lab import TrainConfig, fit, load_dataset, load_images
 from gan_lab.sweep import fit_side_by_side, stack_key
 from gan_lab.train import new_state
 
@@ -39,16 +40,7 @@ def textbook(configs: list[TrainConfig], steps: int, device: str) -> float:
     t0 = time.perf_counter()
     dataset = load_dataset("mnist")
     for c in configs:
-        G, D = build_models(c.z_dim, seed=c.seed, device=device)
-        optD, optG = make_optimizers(c, G, D)
-        loader = make_dataloader(dataset, c.batch_size, torch.Generator().manual_seed(c.seed))
-        done = 0
-        while done < steps:  # as many epochs as it takes
-            for x_real, _ in loader:
-                train_step(G, D, optD, optG, x_real.to(device))
-                done += 1
-                if done == steps:
-                    break
+        textbook_run(c, steps, dataset, device)
     return len(configs) * steps / (time.perf_counter() - t0)
 
 

@@ -20,20 +20,24 @@ import torch
 from gan_lab import TrainConfig, build_models, fit, load_dataset, make_dataloader, make_optimizers, train_step
 
 
-def textbook(steps: int, seed: int, device: str) -> float:
-    """Steps per second of the DataLoader loop (dataset construction included, as in a notebook)."""
-    t0 = time.perf_counter()
-    dataset = load_dataset("mnist", train=True)
-    dataloader = make_dataloader(dataset, batch_size=64, generator=torch.Generator().manual_seed(seed))
-    G, D = build_models(z_dim=100, seed=seed, device=device)
-    optD, optG = make_optimizers(TrainConfig(), G, D)
+def textbook_run(config: TrainConfig, steps: int, dataset, device: str) -> None:
+    """One run of the textbook loop: DataLoader batches into train_step, for `steps` steps (epochs as needed)."""
+    dataloader = make_dataloader(dataset, config.batch_size, generator=torch.Generator().manual_seed(config.seed))
+    G, D = build_models(z_dim=config.z_dim, seed=config.seed, device=device)
+    optD, optG = make_optimizers(config, G, D)
     done = 0
     while done < steps:
         for x_real, _ in dataloader:
             train_step(G, D, optD, optG, x_real.to(device))
             done += 1
             if done == steps:
-                break
+                return
+
+
+def textbook(steps: int, seed: int, device: str) -> float:
+    """Steps per second of the DataLoader loop (dataset construction included, as in a notebook)."""
+    t0 = time.perf_counter()
+    textbook_run(TrainConfig(seed=seed), steps, load_dataset("mnist", train=True), device)
     return steps / (time.perf_counter() - t0)
 
 

@@ -80,50 +80,44 @@ def cmd_sample(a: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m gan_lab", description="Train and study a fully connected GAN on MNIST.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("train", help="train the GAN and write its figures and checkpoint",
-                       description="Train the reference GAN (D: 784-128-1, G: z-128-784) with BCE.")
-    _add_train_args(p)
-    p.set_defaults(func=cmd_train)
-    p = sub.add_parser("sample", help="draw images from a trained generator",
-                       description="Save N generated images as a float tensor N x 1 x 28 x 28 in [-1, 1].")
+def _add_sample_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpoint", required=True, help="a checkpoint.pt written by train")
     p.add_argument("-n", type=int, default=10_000, help="number of images (default: 10000)")
     p.add_argument("--seed", type=int, default=0, help="seed for the latent vectors (default: 0)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
     p.add_argument("--out", required=True, help="output file, e.g. samples.pt")
-    p.set_defaults(func=cmd_sample)
-    _add_metric_commands(sub)
-    from .sweep import add_sweep_args, cmd_sweep
-
-    p = sub.add_parser("sweep", help="train a study's runs side by side, with seeds, resume and metrics",
-                       description="Train every run of a study (several seeds each), side by side; a killed sweep "
-                                   "resumes. Writes one folder per run and summary_NAME.json / .md. Sweeps may share "
-                                   "one --out folder: runs they have in common are trained once.")
-    add_sweep_args(p)
-    p.set_defaults(func=cmd_sweep)
-    return parser
 
 
-def _add_metric_commands(sub: argparse._SubParsersAction) -> None:
-    """train-classifier, calibrate and evaluate; their logic lives in classifier.py and metrics.py."""
+def build_parser() -> argparse.ArgumentParser:
+    # The metric and sweep commands keep their options and logic beside their code.
     from .classifier import add_train_classifier_args, cmd_train_classifier
     from .metrics import add_calibrate_args, add_evaluate_args, cmd_calibrate, cmd_evaluate
+    from .sweep import add_sweep_args, cmd_sweep
 
-    p = sub.add_parser("train-classifier", help="train the MNIST classifier behind the quality metrics",
-                       description="Train the small CNN that judges generated digits and write its weights.")
-    add_train_classifier_args(p)
-    p.set_defaults(func=cmd_train_classifier)
-    p = sub.add_parser("calibrate", help="print the quality metrics of reference image sets",
-                       description="Metrics of real, corrupted, noise, one-digit and untrained-G image sets.")
-    add_calibrate_args(p)
-    p.set_defaults(func=cmd_calibrate)
-    p = sub.add_parser("evaluate", help="quality metrics of a trained generator",
-                       description="MNIST-classifier metrics of N generated images against the 10,000 test images.")
-    add_evaluate_args(p)
-    p.set_defaults(func=cmd_evaluate)
+    commands = [  # name, options, function, one-line help, description
+        ("train", _add_train_args, cmd_train, "train the GAN and write its figures and checkpoint",
+         "Train the reference GAN (D: 784-128-1, G: z-128-784) with BCE."),
+        ("sample", _add_sample_args, cmd_sample, "draw images from a trained generator",
+         "Save N generated images as a float tensor N x 1 x 28 x 28 in [-1, 1]."),
+        ("train-classifier", add_train_classifier_args, cmd_train_classifier,
+         "train the MNIST classifier behind the quality metrics",
+         "Train the small CNN that judges generated digits and write its weights."),
+        ("calibrate", add_calibrate_args, cmd_calibrate, "print the quality metrics of reference image sets",
+         "Metrics of real, corrupted, noise, one-digit and untrained-G image sets."),
+        ("evaluate", add_evaluate_args, cmd_evaluate, "quality metrics of a trained generator",
+         "MNIST-classifier metrics of N generated images against the 10,000 test images."),
+        ("sweep", add_sweep_args, cmd_sweep, "train a study's runs side by side, with seeds, resume and metrics",
+         "Train every run of a study (several seeds each), side by side; a killed sweep resumes. Writes one folder "
+         "per run and summary_NAME.json / .md. Sweeps may share one --out folder: runs they have in common are "
+         "trained once."),
+    ]
+    parser = argparse.ArgumentParser(prog="python -m gan_lab", description="Train and study a fully connected GAN on MNIST.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, add_args, func, help_text, description in commands:
+        p = sub.add_parser(name, help=help_text, description=description)
+        add_args(p)
+        p.set_defaults(func=func)
+    return parser
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

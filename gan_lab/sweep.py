@@ -654,24 +654,23 @@ def plot_lr_study(study: dict[str, list[RunResult]], names: Sequence[str] = ("FD
 
     from .plotting import METRIC_LABELS
 
-    families: dict[str, list[list[RunResult]]] = {}
-    for runs in study.values():
+    rows = {row["label"]: row for row in study_rows(study)}  # mean, std and the seeds' values per metric
+    families: dict[str, list[tuple[float, dict]]] = {}  # family -> (lr, summary row), in the study's order
+    for label, runs in study.items():
         c = runs[0].config
         family = "SGD" if c.optimizer == "sgd" else f"Adam, beta1 {c.betas[0]:g}"
-        families.setdefault(family, []).append(runs)
+        families.setdefault(family, []).append((c.lr_d, rows[label]))
     fig = Figure(figsize=(6 * len(names), 4), layout="constrained")
     axes = fig.subplots(1, len(names), squeeze=False)[0]
     for ax, name in zip(axes, names):
-        for family, groups in families.items():
-            groups = sorted(groups, key=lambda runs: runs[0].config.lr_d)
-            lrs = [runs[0].config.lr_d for runs in groups]
-            values = [[r.metrics[name] for r in runs] for runs in groups]
-            means = [sum(v) / len(v) for v in values]
-            stds = [math.sqrt(sum((x - m) ** 2 for x in v) / (len(v) - 1)) if len(v) > 1 else 0.0
-                    for v, m in zip(values, means)]
+        for family, points in families.items():
+            points = sorted(points, key=lambda point: point[0])
+            lrs = [lr for lr, _ in points]
+            means, stds = [row[name]["mean"] for _, row in points], [row[name]["std"] for _, row in points]
             line = ax.errorbar(lrs, means, yerr=stds, marker="o", capsize=4, label=family)
-            for lr, v in zip(lrs, values):
-                ax.scatter([lr] * len(v), v, s=10, color=line[0].get_color(), alpha=0.4)
+            for lr, row in points:
+                ax.scatter([lr] * len(row[name]["values"]), row[name]["values"], s=10, color=line[0].get_color(),
+                           alpha=0.4)
         ax.set_xscale("log")
         if name == "FD_mnist":
             ax.set_yscale("log")  # from about 70 (good) to about 900 (noise)

@@ -137,17 +137,24 @@ G, D = gan_lab.build_models(z_dim=Z_DIM, seed=SEED)
 print(D)
 
 # %% [markdown]
-# Run the real batch through $D$ one layer at a time and print each shape:
+# Run the real batch through $D$ one layer at a time and print each shape (`through_layers` is used
+# again for $G$ below):
 
 # %%
+def through_layers(model, names, h):
+    """Apply the model's layers `names` one by one to h, printing each output shape."""
+    for name in names:
+        layer = getattr(model, name)
+        h = layer(h)
+        print(f"{name + ' = ' + type(layer).__name__:22s} {tuple(h.shape)}")
+    return h
+
+
 h = real_batch
 print(f"{'input':22s} {tuple(h.shape)}")
 h = h.view(h.size(0), -1)
 print(f"{'flatten':22s} {tuple(h.shape)}")
-for name in ("fc1", "act", "fc2", "sigmoid"):
-    layer = getattr(D, name)
-    h = layer(h)
-    print(f"{name + ' = ' + type(layer).__name__:22s} {tuple(h.shape)}")
+h = through_layers(D, ("fc1", "act", "fc2", "sigmoid"), h)
 assert torch.equal(h, D(real_batch)), "the layers one by one should give the same result as D(x)"
 
 # %% [markdown]
@@ -155,10 +162,16 @@ assert torch.equal(h, D(real_batch)), "the layers one by one should give the sam
 # $784\cdot128+128+128\cdot1+1=100{,}609$ parameters; activations have none.
 
 # %%
-for name, p in D.named_parameters():
-    print(f"{name:12s} {str(tuple(p.shape)):12s} {p.numel():>7,}")
-n_D = gan_lab.count_parameters(D)
-print(f"{'total':25s} {n_D:>7,}")
+def parameter_table(model):
+    """Print each weight and bias tensor's shape and size, then the total; return the total."""
+    for name, p in model.named_parameters():
+        print(f"{name:12s} {str(tuple(p.shape)):12s} {p.numel():>7,}")
+    total = gan_lab.count_parameters(model)
+    print(f"{'total':25s} {total:>7,}")
+    return total
+
+
+n_D = parameter_table(D)
 assert n_D == 784 * 128 + 128 + 128 * 1 + 1 == 100_609, f"D should have 100,609 parameters, not {n_D:,}"
 
 # %% [markdown]
@@ -179,12 +192,8 @@ assert n_D == 784 * 128 + 128 + 128 * 1 + 1 == 100_609, f"D should have 100,609 
 # %%
 print(G)
 z = torch.randn(BATCH_SIZE, Z_DIM, generator=torch.Generator().manual_seed(SEED))
-h = z
-print(f"{'z':22s} {tuple(h.shape)}")
-for name in ("fc1", "act", "fc2", "tanh"):
-    layer = getattr(G, name)
-    h = layer(h)
-    print(f"{name + ' = ' + type(layer).__name__:22s} {tuple(h.shape)}")
+print(f"{'z':22s} {tuple(z.shape)}")
+h = through_layers(G, ("fc1", "act", "fc2", "tanh"), z)
 h = h.view(h.size(0), 1, 28, 28)
 print(f"{'view':22s} {tuple(h.shape)}")
 assert torch.equal(h, G(z)), "the layers one by one should give the same result as G(z)"
@@ -193,10 +202,7 @@ assert torch.equal(h, G(z)), "the layers one by one should give the same result 
 # $G$ has $100\cdot128+128+128\cdot784+784=114{,}064$ parameters, a little more than $D$:
 
 # %%
-for name, p in G.named_parameters():
-    print(f"{name:12s} {str(tuple(p.shape)):12s} {p.numel():>7,}")
-n_G = gan_lab.count_parameters(G)
-print(f"{'total':25s} {n_G:>7,}")
+n_G = parameter_table(G)
 assert n_G == 100 * 128 + 128 + 128 * 784 + 784 == 114_064, f"G should have 114,064 parameters, not {n_G:,}"
 
 # %% [markdown]
