@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 VENV=${GAN_LAB_VENV:-.venv}
+case "$VENV" in /*) ;; *) VENV="$PWD/$VENV" ;; esac  # absolute: tests run subprocesses from other folders
 PY="$VENV/bin/python"
 
 setup() {
@@ -15,7 +16,7 @@ setup() {
     return 0  # already installed from this exact requirements.txt
   fi
   echo "setting up $VENV (torch is large: this takes a few minutes the first time)" >&2
-  python3 -m venv "$VENV"
+  python3 -m venv "$(realpath -m "$VENV")"  # .venv may be a link to a cached venv (CI)
   "$PY" -m pip install -q --upgrade pip
   "$PY" -m pip install -q -r requirements.txt
   cp requirements.txt "$VENV/.requirements"

@@ -32,6 +32,8 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--train-images", type=int, default=None,
                    help="use only the first N training images, for quick runs (default: all 60,000)")
     p.add_argument("--eval-every", type=int, default=0, help="compute quality metrics every k epochs (default: 0, never)")
+    p.add_argument("--logits", action="store_true",
+                   help="D outputs logits and the loss is BCEWithLogitsLoss (default: Sigmoid in D and BCELoss, as the report)")
     p.add_argument("--out", required=True, help="output folder: config.json, history.csv, losses.png, samples.png, checkpoint.pt")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt if it exists")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -49,7 +51,7 @@ def config_from_args(a: argparse.Namespace) -> TrainConfig:
                        z_dim=a.z_dim, hidden_dim=a.hidden_dim, leaky_slope=a.leaky_slope, batch_size=a.batch_size,
                        epochs=a.epochs, max_steps=a.max_steps, seed=a.seed, device=a.device, data_path=a.data_path,
                        data_root=a.data_root, train_images=a.train_images,
-                       eval_every=a.eval_every)
+                       eval_every=a.eval_every, logits=a.logits)
 
 
 def cmd_train(a: argparse.Namespace) -> int:

@@ -78,6 +78,7 @@ class TrainConfig:
     train_images: Optional[int] = None  # use only the first N training images (quick runs); None: all
     eval_every: int = 0  # evaluate quality metrics every k epochs (0: never)
     eval_samples: int = 2000
+    logits: bool = False  # True: D outputs logits and the loss is BCEWithLogitsLoss (no Sigmoid in D)
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -109,6 +110,8 @@ class TrainConfig:
         slope = self.leaky_slope
         if not isinstance(slope, (int, float)) or isinstance(slope, bool) or not (0 <= slope < 1):
             raise _bad("leaky_slope", slope, "a number in [0, 1)")
+        if not isinstance(self.logits, bool):
+            raise _bad("logits", self.logits, "True or False")
         resolve_device(self.device)
 
     def _check_betas(self) -> None:
@@ -152,6 +155,8 @@ class TrainConfig:
         import json
 
         fixed = {k: v for k, v in self.to_dict().items() if k not in RESUMABLE_CHANGES}
+        if not fixed["logits"]:  # runs from before the option existed keep their folder names
+            del fixed["logits"]
         digest = hashlib.sha256(json.dumps(fixed, sort_keys=True).encode()).hexdigest()[:8]
         return f"{self.optimizer}_lrd{self.lr_d:g}_lrg{self.lr_g:g}_z{self.z_dim}_b{self.batch_size}_s{self.seed}_{digest}"
 

@@ -9,17 +9,23 @@ IMAGE_DIM = 28 * 28
 
 
 class Discriminator(nn.Module):
-    """D(x): flatten 1x28x28 -> Linear(784, 128) -> LeakyReLU(0.2) -> Linear(128, 1) -> Sigmoid."""
+    """D(x): flatten 1x28x28 -> Linear(784, 128) -> LeakyReLU(0.2) -> Linear(128, 1) -> Sigmoid.
 
-    def __init__(self, input_dim: int = IMAGE_DIM, hidden_dim: int = 128, leaky_slope: float = 0.2):
+    logits=True leaves out the final Sigmoid: D then returns the logit a, with D(x) = sigmoid(a), for a
+    loss that takes logits (nn.BCEWithLogitsLoss), which never rounds D(x) to exactly 0 or 1.
+    """
+
+    def __init__(self, input_dim: int = IMAGE_DIM, hidden_dim: int = 128, leaky_slope: float = 0.2,
+                 logits: bool = False):
         super().__init__()
+        self.logits = logits
         self.fc1 = nn.Linear(input_dim, hidden_dim)
         self.act = nn.LeakyReLU(leaky_slope)
         self.fc2 = nn.Linear(hidden_dim, 1)
-        self.sigmoid = nn.Sigmoid()
+        self.sigmoid = nn.Identity() if logits else nn.Sigmoid()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Probability, shape N x 1, that each image in x (N x 1 x 28 x 28) is real."""
+        """Probability (or, with logits=True, its logit), shape N x 1, that each image in x is real."""
         x = x.view(x.size(0), -1)
         return self.sigmoid(self.fc2(self.act(self.fc1(x))))
 
@@ -42,14 +48,14 @@ class Generator(nn.Module):
 
 
 def build_models(z_dim: int = 100, hidden_dim: int = 128, leaky_slope: float = 0.2, seed: int | None = None,
-                 device: torch.device | str = "cpu") -> tuple[Generator, Discriminator]:
+                 device: torch.device | str = "cpu", logits: bool = False) -> tuple[Generator, Discriminator]:
     """G and D with PyTorch's default initialisation, drawn from `seed` when given.
 
     D is drawn first, so runs that differ only in z_dim start from the same discriminator.
     """
     gen = torch.Generator().manual_seed(seed) if seed is not None else None
     G = Generator(z_dim, hidden_dim, leaky_slope)
-    D = Discriminator(IMAGE_DIM, hidden_dim, leaky_slope)
+    D = Discriminator(IMAGE_DIM, hidden_dim, leaky_slope, logits)
     if gen is not None:
         _reinit(D, gen)
         _reinit(G, gen)

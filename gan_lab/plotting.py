@@ -27,10 +27,11 @@ def default_window(n_steps: int) -> int:
     return max(10, n_steps // 100)
 
 
-def _curve(ax, values: Sequence[float], label: str, color: str, window: int) -> None:
+def _curve(ax, values: Sequence[float], label: str, color: str, window: int, single_steps: bool = True) -> None:
     window = max(1, min(window, len(values)))
     steps = np.arange(1, len(values) + 1)
-    ax.plot(steps, values, color=color, alpha=0.25, linewidth=0.6)
+    if single_steps:
+        ax.plot(steps, values, color=color, alpha=0.25, linewidth=0.6)
     s = smooth(values, window)
     ax.plot(steps[window - 1:window - 1 + len(s)], s, color=color, linewidth=1.5, label=f"{label} (mean of {window} steps)")
 
@@ -54,22 +55,27 @@ def plot_losses(history: History, window: Optional[int] = None, title: str = "GA
     return fig
 
 
-def plot_history(history: History, window: Optional[int] = None, title: str = "Training curves") -> Figure:
-    """Four panels: lossD, lossG, and D's mean outputs D(x) and D(G(z)) with the 1/2 line."""
+def plot_history(history: History, window: Optional[int] = None, title: str = "Training curves",
+                 single_steps: bool = True) -> Figure:
+    """Four panels: lossD, lossG, and D's mean outputs D(x) and D(G(z)) with the 1/2 line.
+
+    single_steps=False leaves out the faint single steps, so the axes zoom in on the running means
+    (single-step spikes would otherwise set the scale and flatten the means into lines).
+    """
     window = window or default_window(len(history))
     fig = Figure(figsize=(11, 6.5), layout="constrained")
     (a, b), (c, d) = fig.subplots(2, 2)
-    _curve(a, history.lossD, "lossD", "tab:blue", window)
-    _curve(b, history.lossG, "lossG", "tab:orange", window)
-    _curve(c, history.D_x, "D(x)", "tab:green", window)
-    _curve(d, history.D_G_z, "D(G(z))", "tab:red", window)
+    _curve(a, history.lossD, "lossD", "tab:blue", window, single_steps)
+    _curve(b, history.lossG, "lossG", "tab:orange", window, single_steps)
+    _curve(c, history.D_x, "D(x)", "tab:green", window, single_steps)
+    _curve(d, history.D_G_z, "D(G(z))", "tab:red", window, single_steps)
     for ax, name, eq in ((a, "lossD", 2 * np.log(2)), (b, "lossG", np.log(2)), (c, "D(x)", 0.5), (d, "D(G(z))", 0.5)):
         ax.axhline(eq, color="grey", linestyle="--", linewidth=0.8)
         ax.set_xlabel("training step")
         ax.set_ylabel(name)
         ax.set_title(name)
         ax.legend(loc="best", fontsize=8)
-    for ax in (c, d):
+    for ax in (c, d) if single_steps else ():
         ax.set_ylim(-0.02, 1.02)
     fig.suptitle(f"{title} (dashed: equilibrium value)")
     return fig
@@ -118,8 +124,15 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = 100) -> None:
 
 
 def plot_bands(curves: dict[str, list[np.ndarray]], x_scale: float = 1.0, window: int = 1, ylabel: str = "",
-               title: str = "", xlabel: str = "training step", ax=None, reference: Optional[float] = None) -> Figure:
-    """Mean over seeds (line) and mean ± one std (band) for each labelled set of curves."""
+               title: str = "", xlabel: str = "training step", ax=None, reference: Optional[float] = None,
+               bounds: tuple[Optional[float], Optional[float]] = (None, None), per_seed: Sequence[str] = (),
+               legend: bool = True) -> Figure:
+    """Mean over seeds (line) and mean ± one std (band) for each labelled set of curves.
+
+    The band is clipped to `bounds`, the range the quantity can take (a loss is never below 0).
+    Configurations named in `per_seed` are drawn one line per seed instead: when seeds end in
+    different places (one saturated at 0, another at 100), their mean is a value no run had.
+    """
     fig = None
     if ax is None:
         fig = Figure(figsize=(6, 3.6), layout="constrained")
@@ -127,17 +140,25 @@ def plot_bands(curves: dict[str, list[np.ndarray]], x_scale: float = 1.0, window
     for i, (name, runs) in enumerate(curves.items()):
         n = min(len(r) for r in runs)
         stack = np.stack([smooth(r[:n], window) if window > 1 else np.asarray(r[:n], dtype=float) for r in runs])
-        mean, std = stack.mean(0), stack.std(0)
-        x = (np.arange(len(mean)) + (window + 1) / 2) * x_scale
+        x = (np.arange(stack.shape[1]) + (window + 1) / 2) * x_scale
         color = f"C{i}"
+        if name in per_seed:
+            for k, run in enumerate(stack):  # thick to thin, so seeds stuck at the same value stay visible
+                ax.plot(x, run, color=color, linewidth=max(3.0 - 1.0 * k, 0.8), alpha=0.9,
+                        linestyle=("-", "--", ":")[k % 3], label=f"{name}, seed {k}")
+            continue
+        mean, std = stack.mean(0), stack.std(0)
+        low, high = bounds
         ax.plot(x, mean, color=color, linewidth=1.2, label=f"{name} ({len(runs)} seeds)")
-        ax.fill_between(x, mean - std, mean + std, color=color, alpha=0.25, linewidth=0)
+        ax.fill_between(x, np.clip(mean - std, low, high), np.clip(mean + std, low, high), color=color, alpha=0.25,
+                        linewidth=0)
     if reference is not None:
         ax.axhline(reference, color="grey", linestyle="--", linewidth=0.8)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend(fontsize=8)
+    if legend:
+        ax.legend(fontsize=8)
     return fig if fig is not None else ax.figure
 
 

@@ -39,6 +39,8 @@ SWEEPS: dict[str, list[dict]] = {
     # Learning rates: the report's literal SGD 0.3 down to 0.01; Adam at 1e-3 and 2e-4 with beta1 0.9 and 0.5.
     "lr": [{"optimizer": "sgd", "lr_d": lr, "lr_g": lr} for lr in (0.3, 0.1, 0.03, 0.01)]
           + [{"optimizer": "adam", "lr_d": lr, "lr_g": lr, "betas": (b1, 0.999)} for lr in (1e-3, 2e-4) for b1 in (0.9, 0.5)],
+    # The report's SGD 0.3 once more, with D's loss computed from logits (BCEWithLogitsLoss): does it train now?
+    "logits": [{"optimizer": "sgd", "lr_d": 0.3, "lr_g": 0.3, "logits": True}],
 }
 EVAL_EVERY = 10  # epochs between metric evaluations in a sweep
 EVAL_SAMPLES = 2000  # samples per evaluation during training (the final one uses metrics.DEFAULT_N)
@@ -49,7 +51,7 @@ def label(config: TrainConfig) -> str:
     """A short human name for a configuration, e.g. 'sgd lr 0.1 z 100' or 'adam lr 0.0002 b1 0.5 z 100'."""
     lr = f"lr {config.lr_d:g}" if config.lr_d == config.lr_g else f"lr_d {config.lr_d:g} lr_g {config.lr_g:g}"
     b1 = f" b1 {config.betas[0]:g}" if config.optimizer == "adam" else ""
-    return f"{config.optimizer} {lr}{b1} z {config.z_dim}"
+    return f"{config.optimizer} {lr}{b1} z {config.z_dim}" + (" logits" if config.logits else "")
 
 
 def sweep_configs(name: str, seeds: int, epochs: int, base: Optional[TrainConfig] = None) -> list[TrainConfig]:
@@ -77,6 +79,11 @@ def _bce(p: torch.Tensor, target: float) -> torch.Tensor:
     return torch.where(finite.all(dim=(1, 2)), loss.mean(dim=(1, 2)), torch.nan)
 
 
+def _bce_logits(a: torch.Tensor, target: float) -> torch.Tensor:
+    """nn.BCEWithLogitsLoss per run (mean over the batch); a is R x B x 1 logits. NaN passes through."""
+    return F.binary_cross_entropy_with_logits(a, torch.full_like(a, target), reduction="none").mean(dim=(1, 2))
+
+
 class Stack:
     """The weights and optimizer states of R runs, stacked; forward passes are batched over runs."""
 
@@ -85,6 +92,7 @@ class Stack:
         self.states = list(states)
         self.optimizer = c0.optimizer
         self.slope = c0.leaky_slope
+        self.logits = c0.logits
         self.z_dims = [s.config.z_dim for s in states]
         self.z_max = max(self.z_dims)
         dev = states[0].device
@@ -116,7 +124,8 @@ class Stack:
     def disc(self, x: torch.Tensor) -> torch.Tensor:
         W1, b1, W2, b2 = self.D
         h = F.leaky_relu(torch.baddbmm(b1.unsqueeze(1), x, W1.transpose(1, 2)), self.slope)
-        return torch.sigmoid(torch.baddbmm(b2.unsqueeze(1), h, W2.transpose(1, 2)))
+        out = torch.baddbmm(b2.unsqueeze(1), h, W2.transpose(1, 2))
+        return out if self.logits else torch.sigmoid(out)
 
     def gen(self, z: torch.Tensor) -> torch.Tensor:
         W1, b1, W2, b2 = self.G
@@ -196,18 +205,21 @@ def stacked_step(stack: Stack, x_real: torch.Tensor) -> torch.Tensor:
     (generated ones detached), then a G step with fresh z.
     """
     batch_size = x_real.size(1)
+    bce = _bce_logits if stack.logits else _bce
     # (1) Train D.
     D_x = stack.disc(x_real)
-    lossD_real = _bce(D_x, 1.0)
+    lossD_real = bce(D_x, 1.0)
     x_gen = stack.gen(stack.noise(batch_size))
     D_G_z = stack.disc(x_gen.detach())
-    lossD_fake = _bce(D_G_z, 0.0)
+    lossD_fake = bce(D_G_z, 0.0)
     lossD = lossD_real + lossD_fake
     # Each run's loss depends on its own weights only, so the gradient of the sum is every run's own gradient.
     stack.update(stack.D, torch.autograd.grad(lossD.sum(), stack.D), stack.lr_d, getattr(stack, "adam_D", None))
     # (2) Train G. Only G's gradients are computed: D's would be thrown away (zero_grad) anyway.
-    lossG = _bce(stack.disc(stack.gen(stack.noise(batch_size))), 1.0)
+    lossG = bce(stack.disc(stack.gen(stack.noise(batch_size))), 1.0)
     stack.update(stack.G, torch.autograd.grad(lossG.sum(), stack.G), stack.lr_g, getattr(stack, "adam_G", None))
+    if stack.logits:  # report D's beliefs as probabilities, as train_step does
+        D_x, D_G_z = torch.sigmoid(D_x), torch.sigmoid(D_G_z)
     return torch.stack([lossD.detach(), lossG.detach(), D_x.detach().mean(dim=(1, 2)), D_G_z.mean(dim=(1, 2))])
 
 
@@ -216,7 +228,7 @@ def stacked_step(stack: Stack, x_real: torch.Tensor) -> torch.Tensor:
 def stack_key(config: TrainConfig) -> tuple:
     """Runs with the same key can share a stack."""
     return (config.optimizer, config.batch_size, config.hidden_dim, config.leaky_slope, config.dataset,
-            config.data_root, config.train_images, config.device)
+            config.data_root, config.train_images, config.device, config.logits)
 
 
 def fit_side_by_side(states: Sequence[TrainState], out_dirs: Optional[Sequence[Path]] = None,
@@ -409,16 +421,27 @@ def summarize(results: Sequence[dict]) -> list[dict]:
     return rows
 
 
+# Decimals per metric in tables: the same for the mean and the spread, so "71.2 ± 1.2" and "363.3 ± 110.4" read alike.
+DECIMALS = {"FD_mnist": 1, "IS_mnist": 2, "digits_covered": 1, "class_KL": 3, "mean_confidence": 3, "precision": 3,
+            "recall": 3}
+
+
+def mean_std(v: dict, metric: str) -> str:
+    """'mean ± std' of a summarize() cell, both with the metric's fixed number of decimals."""
+    d = DECIMALS.get(metric, 3)
+    return f"{v['mean']:.{d}f} ± {v['std']:.{d}f}"
+
+
 def format_summary(rows: Sequence[dict], metrics: Sequence[str] = ("FD_mnist", "IS_mnist", "digits_covered",
                                                                      "class_KL", "precision", "recall")) -> str:
-    """A Markdown table: one row per configuration, 'mean ± std (seeds)' per metric."""
+    """A Markdown table: one row per configuration, 'mean ± std' over its seeds per metric."""
     head = "| configuration | seeds | " + " | ".join(metrics) + " |"
     lines = [head, "|" + " --- |" * (len(metrics) + 2)]
     for r in rows:
         cells = []
         for m in metrics:
             v = r.get(m)
-            cells.append(f"{v['mean']:.3g} ± {v['std']:.2g}" if v else "n/a")
+            cells.append(mean_std(v, m) if v else "n/a")
         lines.append(f"| {r['label']} | {r['seeds']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -443,7 +466,8 @@ def add_sweep_args(p) -> None:
     """Options of `python -m gan_lab sweep`."""
     p.add_argument("name", choices=sorted(SWEEPS), help="optimizer: SGD vs Adam at the report's and the usual "
                    "settings; zdim: z_dim 20/50/100/200 (SGD); "
-                   "lr: SGD 0.3/0.1/0.03/0.01 and Adam 1e-3/2e-4 x beta1 0.9/0.5")
+                   "lr: SGD 0.3/0.1/0.03/0.01 and Adam 1e-3/2e-4 x beta1 0.9/0.5; "
+                   "logits: SGD 0.3 with D's loss on logits (BCEWithLogitsLoss)")
     p.add_argument("--seeds", type=int, default=3, help="training seeds per configuration (default: 3)")
     p.add_argument("--epochs", type=int, default=100, help="epochs per run (default: 100)")
     p.add_argument("--out", required=True, help="sweep folder, e.g. results/optimizer; one subfolder per run")
@@ -560,6 +584,7 @@ class RunResult:
     metric_epochs: list
     metric_curves: dict  # metric name -> values at metric_epochs (N = eval_samples)
     dir: Path
+    events: tuple = ()  # kinds of the events the run logged: 'saturated', 'diverged'
 
     def generator(self):
         """The trained G, loaded from generator.pt."""
@@ -588,7 +613,7 @@ def load_study(out: str | Path, name: str, seeds: int = 3, epochs: int = 100) ->
             metric_epochs = z["metric_epochs"].tolist() if "metric_epochs" in z.files else []
             run = RunResult(r["label"], TrainConfig.from_dict({**r["config"], "device": "cpu", "data_root": None}),
                             r["metrics"], r["stopped"], curves, int(z["every"]), torch.from_numpy(z["final_samples"]),
-                            metric_epochs, metric_curves, Path(r["dir"]))
+                            metric_epochs, metric_curves, Path(r["dir"]), tuple(r.get("events", ())))
         study.setdefault(r["label"], []).append(run)
     return study
 
@@ -612,21 +637,34 @@ def pick(study: dict[str, list[RunResult]], *labels: str) -> dict[str, list[RunR
     return {lab: study[lab] for lab in labels}
 
 
-def plot_study_losses(study: dict[str, list[RunResult]], title: str):
-    """lossG and lossD of every configuration: mean ± std over seeds, as stored and smoothed over 1,000 steps."""
+def saturated_labels(study: dict[str, list[RunResult]]) -> list[str]:
+    """Configurations in which some seed saturated or diverged: their seeds are drawn one by one."""
+    return [lab for lab, runs in study.items() if any({"saturated", "diverged"} & set(r.events) for r in runs)]
+
+
+def plot_study_losses(study: dict[str, list[RunResult]], title: str, separate: bool = False):
+    """lossG and lossD of every configuration, mean ± std over seeds, as stored and smoothed over 1,000 steps.
+
+    separate=True gives each configuration its own column and y scale (smoothed curves only), so that a
+    saturated run at 100 does not flatten a working one. Saturated configurations are drawn per seed.
+    """
     from matplotlib.figure import Figure
 
     from .plotting import plot_bands
 
-    fig = Figure(figsize=(12, 6.5), layout="constrained")
-    axes = fig.subplots(2, 2)
     every = next(iter(study.values()))[0].every
+    per_seed = saturated_labels(study)
+    columns = [{lab: runs} for lab, runs in study.items()] if separate else [study, study]
+    fig = Figure(figsize=(6 * len(columns), 6.5), layout="constrained")
+    axes = fig.subplots(2, len(columns), squeeze=False)
     for row, (key, equilibrium) in enumerate((("lossG", math.log(2)), ("lossD", 2 * math.log(2)))):
-        for col, window in enumerate((1, 100)):
+        for col, part in enumerate(columns):
+            window = 100 if separate or col == 1 else 1
             kind = f"blocks of {every} steps" if window == 1 else f"smoothed over {window * every:,} steps"
-            plot_bands(study_curves(study, key), x_scale=every, window=window, ax=axes[row, col], ylabel=key,
-                       reference=equilibrium, title=f"{key}, {kind}")
-    fig.suptitle(title)
+            name = f"{next(iter(part))}\n" if separate else ""
+            plot_bands(study_curves(part, key), x_scale=every, window=window, ax=axes[row, col], ylabel=key,
+                       reference=equilibrium, title=f"{name}{key}, {kind}", bounds=(0, None), per_seed=per_seed)
+    fig.suptitle(f"{title} (dashed: equilibrium value)")
     return fig
 
 
@@ -637,12 +675,17 @@ def plot_study_metrics(study: dict[str, list[RunResult]], names: Sequence[str] =
 
     from .plotting import METRIC_LABELS, plot_bands
 
-    fig = Figure(figsize=(6 * len(names), 3.8), layout="constrained")
+    fig = Figure(figsize=(6 * len(names), 4.4), layout="constrained")
     axes = fig.subplots(1, len(names), squeeze=False)[0]
     epochs = next(iter(study.values()))[0].metric_epochs
     for ax, name in zip(axes, names):
         curves = {label: [r.metric_curves[name] for r in runs] for label, runs in study.items()}
-        plot_bands(curves, x_scale=epochs[0], ax=ax, xlabel="epoch", ylabel=name, title=METRIC_LABELS.get(name, name))
+        high = 1.0 if name in ("precision", "recall") else None
+        plot_bands(curves, x_scale=epochs[0], ax=ax, xlabel="epoch", ylabel=name, title=METRIC_LABELS.get(name, name),
+                   bounds=(0, high), per_seed=saturated_labels(study), legend=False)
+    # One legend under the panels, where it covers no band.
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 4), fontsize=8)
     fig.suptitle(title)
     return fig
 

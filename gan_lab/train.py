@@ -32,7 +32,11 @@ class StepResult:
 def train_step(G: Generator, D: Discriminator, optD: torch.optim.Optimizer, optG: torch.optim.Optimizer,
                x_real: torch.Tensor, criterion: nn.Module = nn.BCELoss(),
                noise_gen: Optional[torch.Generator] = None) -> StepResult:
-    """One D step, then one G step, as in the report (BCE, lab_real = 1, lab_fake = 0)."""
+    """One D step, then one G step, as in the report (BCE, lab_real = 1, lab_fake = 0).
+
+    With criterion=nn.BCEWithLogitsLoss(), D must output logits; D_x and D_G_z are still reported as
+    probabilities.
+    """
     batch_size = x_real.size(0)
     device = x_real.device
     lab_real = torch.ones(batch_size, 1, device=device)
@@ -58,6 +62,8 @@ def train_step(G: Generator, D: Discriminator, optD: torch.optim.Optimizer, optG
     lossG.backward()
     optG.step()
 
+    if isinstance(criterion, nn.BCEWithLogitsLoss):  # report D's beliefs as probabilities either way
+        D_x, D_G_z = torch.sigmoid(D_x), torch.sigmoid(D_G_z)
     return StepResult(lossD.item(), lossG.item(), D_x.mean().item(), D_G_z.mean().item())
 
 
@@ -168,7 +174,7 @@ def new_state(config: TrainConfig) -> TrainState:
     """A fresh run: seeded models, optimizers, fixed noise and random generators."""
     device = resolve_device(config.device)
     G, D = build_models(config.z_dim, config.hidden_dim, config.leaky_slope,
-                        seed=derived_seed(config.seed, "init"), device=device)
+                        seed=derived_seed(config.seed, "init"), device=device, logits=config.logits)
     optD, optG = make_optimizers(config, G, D)
     data_gen = torch.Generator().manual_seed(derived_seed(config.seed, "data"))
     noise_gen = torch.Generator(device=device).manual_seed(derived_seed(config.seed, "noise"))
@@ -249,7 +255,7 @@ def fit(config: TrainConfig, out_dir: Optional[str | Path] = None, *, resume: bo
         _log(state, "info", f"nothing to train: the run{where} is complete ({state.step} of {end} steps); returning it")
         return state
     pbar = _progress_bar(end, state.step, progress)
-    criterion = nn.BCELoss()
+    criterion = nn.BCEWithLogitsLoss() if config.logits else nn.BCELoss()
     watch = _SaturationWatch()
     try:
         while state.step < end:

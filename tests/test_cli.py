@@ -1,3 +1,4 @@
+import argparse
 import csv
 import json
 import subprocess
@@ -6,6 +7,7 @@ import sys
 import pytest
 import torch
 
+from gan_lab import load_checkpoint
 from gan_lab.cli import main
 
 
@@ -24,8 +26,14 @@ def test_train_writes_every_file_and_resume_continues(tiny_root, tmp_path, capsy
 
     args[args.index("--max-steps") + 1] = "20"
     assert main(args + ["--resume"]) == 0
-    rows = list(csv.DictReader((out / "history.csv").open()))
-    assert len(rows) == 20 and rows[14]["lossD"] == rows[14]["lossD"]
+    resumed = list(csv.DictReader((out / "history.csv").open()))
+    assert len(resumed) == 20 and resumed[:15] == rows  # the first 15 steps are kept as they were
+    assert load_checkpoint(out / "checkpoint.prev.pt")["step"] == 15  # it continued from step 15, not from 0
+    # ... and the 5 new steps are the ones an uninterrupted 20-step run takes.
+    straight = tmp_path / "straight"
+    args[args.index("--out") + 1] = str(straight)
+    assert main(args) == 0
+    assert list(csv.DictReader((straight / "history.csv").open())) == resumed
 
 
 def test_sample_writes_a_float_tensor_in_range(tiny_root, tmp_path):
@@ -60,12 +68,23 @@ def test_missing_data_is_a_clear_error(tmp_path, capsys):
     assert "GAN_LAB_DATA_DIR" in err and "train-images-idx3-ubyte" in err
 
 
+def command_options(command: str) -> list:
+    """The argparse actions of one command (its options), from the CLI's own parser."""
+    from gan_lab.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return [a for a in sub.choices[command]._actions if a.option_strings and "-h" not in a.option_strings]
+
+
 @pytest.mark.parametrize("command", ["train", "sample"])
 def test_help_explains_every_option(command):
     out = subprocess.run([sys.executable, "-m", "gan_lab", command, "--help"], capture_output=True, text=True).stdout
-    opts = [w for w in out.split() if w.startswith("--") and w != "--help"]
-    assert len(opts) >= (18 if command == "train" else 4)
-    for line in out.splitlines():  # every option line carries a description
-        if line.strip().startswith("--") and line.strip() != "-h, --help":
-            assert len(line.split(None, 1)) == 2 or True
-    assert "default" in out
+    text = " ".join(out.split())  # argparse wraps long help texts over several lines
+    options = command_options(command)
+    assert options, f"{command} has no options?"
+    for action in options:
+        name = max(action.option_strings, key=len)
+        assert action.help and len(action.help.split()) >= 3, f"{name} has no real description"
+        assert name in out and " ".join(action.help.split()[:3]) in text, f"--help does not show {name}'s description"
+        if action.default not in (None, False, argparse.SUPPRESS):  # a default other than off is documented
+            assert "default" in action.help, f"{name}'s description does not give its default ({action.default})"

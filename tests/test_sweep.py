@@ -34,6 +34,7 @@ def cfgs(root, optimizer, variants, device=DEVICE):
 @pytest.mark.parametrize("optimizer,variants", [
     ("sgd", [{"z_dim": 20}, {"z_dim": 100, "seed": 3}, {"z_dim": 50, "lr_d": 0.03, "lr_g": 0.3}]),
     ("adam", [{"z_dim": 7}, {"betas": (0.9, 0.999), "seed": 1}, {"z_dim": 100, "lr_d": 1e-3, "lr_g": 1e-3}]),
+    ("sgd", [{"logits": True}, {"logits": True, "z_dim": 50, "lr_d": 0.03, "seed": 2}]),  # D's loss on logits
 ])
 def test_a_run_in_a_stack_matches_the_same_run_alone(tiny_root, optimizer, variants):
     configs = cfgs(tiny_root, optimizer, variants)
@@ -130,7 +131,9 @@ def test_summary_means_and_stds():
     (row,) = summarize(runs)
     assert row["seeds"] == 2 and row["FD_mnist"]["mean"] == 12.0
     assert abs(row["FD_mnist"]["std"] - 2 ** 1.5) < 1e-12
-    assert "12 ± 2.8" in format_summary([row], metrics=("FD_mnist",))
+    assert "| 12.0 ± 2.8 |" in format_summary([row], metrics=("FD_mnist",))
+    small = {**row, "recall": {"mean": 0.00237, "std": 0.0023, "values": []}}
+    assert "| 0.002 ± 0.002 |" in format_summary([small], metrics=("recall",))  # same decimals, no exponent
 
 
 def test_saturated_and_diverging_runs_in_a_stack(tiny_root):

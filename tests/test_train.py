@@ -21,18 +21,20 @@ def test_train_step_reports_losses_and_d_outputs():
 
 
 def test_d_step_sends_no_gradient_into_g():
+    """Each G parameter receives exactly one gradient per step: from the G step. Without .detach() in the
+    D step, lossD.backward() would also send one into G (wasted work, and wrong if G's grads were kept)."""
     G, D = build_models(z_dim=8, seed=0)
-    optD, _ = make_optimizers(TrainConfig(), G, D)
-    frozen = torch.optim.SGD(G.parameters(), lr=0.0)  # G's step is a no-op: we only look at D's step
-    train_step(G, D, optD, frozen, torch.zeros(4, 1, 28, 28))
-    # G's grads come from the G step alone: recompute them and compare.
-    grads_after_step = [p.grad.clone() for p in G.parameters()]
-    assert all(g.abs().sum() > 0 for g in grads_after_step)
-    G.zero_grad()
-    optD.zero_grad()
-    lossD = D(G(torch.randn(4, 8)).detach()).sum()
-    lossD.backward()
-    assert all(p.grad is None for p in G.parameters())
+    optD, optG = make_optimizers(TrainConfig(), G, D)
+    arrivals = {name: 0 for name, _ in G.named_parameters()}
+    for name, p in G.named_parameters():
+        p.register_hook(lambda grad, name=name: arrivals.__setitem__(name, arrivals[name] + 1))
+    d_arrivals = {name: 0 for name, _ in D.named_parameters()}
+    for name, p in D.named_parameters():
+        p.register_hook(lambda grad, name=name: d_arrivals.__setitem__(name, d_arrivals[name] + 1))
+    train_step(G, D, optD, optG, torch.rand(4, 1, 28, 28) * 2 - 1)
+    assert arrivals == {name: 1 for name in arrivals}, f"gradients reaching G per parameter: {arrivals}"
+    # D gets one from lossD (real and fake terms together) and one from lossG's backward pass.
+    assert d_arrivals == {name: 2 for name in d_arrivals}, f"gradients reaching D per parameter: {d_arrivals}"
 
 
 def test_same_seed_gives_bit_identical_history(tiny_root):
@@ -96,3 +98,25 @@ def test_train_images_limits_the_epoch(tiny_root):
     assert s.history.epoch_end_steps == [3, 6]
     s = fit(cfg(tiny_root, train_images=96, epochs=1, data_path="loader"), progress=False)
     assert s.history.epoch_end_steps == [3]
+
+
+def test_logits_option_drops_the_sigmoid_and_reports_probabilities(tiny_root):
+    """logits=True: D returns logits, the loss is BCEWithLogitsLoss, D(x) is still reported as a probability."""
+    import math
+
+    from gan_lab.train import new_state
+
+    state = new_state(cfg(tiny_root, logits=True))
+    assert isinstance(state.D.sigmoid, torch.nn.Identity)
+    x = torch.rand(8, 1, 28, 28) * 2 - 1
+    logit = state.D(x)
+    s = fit(cfg(tiny_root, logits=True, max_steps=3), progress=False)
+    assert all(0 < v < 1 for v in s.history.D_x + s.history.D_G_z)
+    # The same first step by hand, with BCEWithLogitsLoss on D's logits:
+    bce = torch.nn.BCEWithLogitsLoss()
+    state.D.zero_grad()
+    first_lossD_real = bce(logit, torch.ones(8, 1))
+    assert math.isfinite(first_lossD_real.item())
+    plain = fit(cfg(tiny_root, max_steps=3), progress=False)  # same seed, sigmoid in D: same start, same first lossD
+    assert abs(plain.history.lossD[0] - s.history.lossD[0]) < 1e-5
+    assert TrainConfig(logits=True).run_name() != TrainConfig().run_name()
