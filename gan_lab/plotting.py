@@ -138,15 +138,17 @@ def plot_bands(curves: dict[str, list[np.ndarray]], x_scale: float = 1.0, window
         fig = Figure(figsize=(6, 3.6), layout="constrained")
         ax = fig.subplots()
     for i, (name, runs) in enumerate(curves.items()):
+        color = f"C{i}"
+        if name in per_seed:  # each seed as long as it ran (a stopped run is shorter)
+            for k, run in enumerate(runs):  # thick to thin, so seeds stuck at the same value stay visible
+                w = window if len(run) > window else 1
+                y = smooth(run, w) if w > 1 else np.asarray(run, dtype=float)
+                ax.plot((np.arange(len(y)) + (w + 1) / 2) * x_scale, y, color=color, linewidth=max(3.0 - 1.0 * k, 0.8),
+                        alpha=0.9, linestyle=("-", "--", ":")[k % 3], label=f"{name}, seed {k}")
+            continue
         n = min(len(r) for r in runs)
         stack = np.stack([smooth(r[:n], window) if window > 1 else np.asarray(r[:n], dtype=float) for r in runs])
         x = (np.arange(stack.shape[1]) + (window + 1) / 2) * x_scale
-        color = f"C{i}"
-        if name in per_seed:
-            for k, run in enumerate(stack):  # thick to thin, so seeds stuck at the same value stay visible
-                ax.plot(x, run, color=color, linewidth=max(3.0 - 1.0 * k, 0.8), alpha=0.9,
-                        linestyle=("-", "--", ":")[k % 3], label=f"{name}, seed {k}")
-            continue
         mean, std = stack.mean(0), stack.std(0)
         low, high = bounds
         ax.plot(x, mean, color=color, linewidth=1.2, label=f"{name} ({len(runs)} seeds)")

@@ -442,7 +442,8 @@ def format_summary(rows: Sequence[dict], metrics: Sequence[str] = ("FD_mnist", "
         for m in metrics:
             v = r.get(m)
             cells.append(mean_std(v, m) if v else "n/a")
-        lines.append(f"| {r['label']} | {r['seeds']} | " + " | ".join(cells) + " |")
+        seeds = f"{r['seeds']} ({r['stopped']} stopped, no metrics)" if r["stopped"] else f"{r['seeds']}"
+        lines.append(f"| {r['label']} | {seeds} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -642,11 +643,12 @@ def saturated_labels(study: dict[str, list[RunResult]]) -> list[str]:
     return [lab for lab, runs in study.items() if any({"saturated", "diverged"} & set(r.events) for r in runs)]
 
 
-def plot_study_losses(study: dict[str, list[RunResult]], title: str, separate: bool = False):
+def plot_study_losses(study: dict[str, list[RunResult]], title: str, separate: bool = False, log_scale: bool = False):
     """lossG and lossD of every configuration, mean ± std over seeds, as stored and smoothed over 1,000 steps.
 
     separate=True gives each configuration its own column and y scale (smoothed curves only), so that a
     saturated run at 100 does not flatten a working one. Saturated configurations are drawn per seed.
+    log_scale=True: linear from 0 to 1, logarithmic above, for losses that run away by many powers of ten.
     """
     from matplotlib.figure import Figure
 
@@ -664,6 +666,8 @@ def plot_study_losses(study: dict[str, list[RunResult]], title: str, separate: b
             name = f"{next(iter(part))}\n" if separate else ""
             plot_bands(study_curves(part, key), x_scale=every, window=window, ax=axes[row, col], ylabel=key,
                        reference=equilibrium, title=f"{name}{key}, {kind}", bounds=(0, None), per_seed=per_seed)
+            if log_scale:
+                axes[row, col].set_yscale("symlog", linthresh=1.0)
     fig.suptitle(f"{title} (dashed: equilibrium value)")
     return fig
 

@@ -336,13 +336,18 @@ class _SaturationWatch:
             return
         first = state.step - SATURATION_STREAK + 1
         if r.lossD < 1e-3:
-            who = "D wins completely: lossD ~ 0 while lossG is huge, so D(G(z)) ~ 0 and G's gradient vanishes"
+            who = "D wins completely: lossD ~ 0 while lossG is huge, so D(G(z)) ~ 0"
         elif r.lossG < 1e-3:
-            who = "G fools D completely: lossG ~ 0 while lossD is huge; D calls every image real and has stopped learning"
+            who = "G fools D completely: lossG ~ 0 while lossD is huge; D calls every image real"
         else:
-            who = "D calls every image fake, real ones too: both losses are huge and D's gradient vanishes"
-        _log(state, "saturated", f"From step {first} the loss is saturated. {who}. BCE caps each loss at 100. "
-             f"Training goes on, but it is unlikely to recover; try lower learning rates (lr_d={state.config.lr_d}).")
+            who = "D calls every image fake, real ones too: both losses are huge"
+        # With a Sigmoid in D, float32 soon rounds D's output to exactly 0 or 1, where its gradient is exactly 0.
+        # On logits (BCEWithLogitsLoss) the gradients survive, but D is far ahead.
+        why = ("; on logits the gradients do not vanish, but D's logits are beyond +-20" if state.config.logits
+               else "; D's sigmoid is pinned near 0 or 1, where its float32 gradient is zero or nearly so, so learning "
+                    "stalls (BCELoss shows at most 100)")
+        _log(state, "saturated", f"From step {first} the loss is saturated. {who}{why}. Training goes on, but it is "
+             f"unlikely to recover; try lower learning rates (lr_d={state.config.lr_d}).")
 
 
 def _log(state: TrainState, kind: str, message: str) -> None:

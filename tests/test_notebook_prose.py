@@ -1,0 +1,110 @@
+"""Notebooks 03-05 print every measured number from the data; their prose types none.
+
+A number typed into markdown goes stale when the runs change, and nothing notices. So the markdown of
+the notebooks that report runs may contain only the values of settings (learning rates, epochs, seeds,
+sample counts, sizes) and a few constants, listed below with the reason each is allowed. Measured values
+are printed by code cells, whose outputs nbval compares with the committed ones in CI.
+"""
+import re
+from pathlib import Path
+
+import jupytext
+import pytest
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+# Settings of the runs and the course, and facts of MNIST: the same in every notebook.
+SETTINGS = {
+    "0.3", "0.1", "0.03", "0.01", "2e-4", "1e-3", "0.5", "0.9", "0.999", "0.2",  # learning rates, betas, slope
+    "20", "50", "100", "200",  # z_dim, epochs
+    "64", "128", "784", "28", "1,000", "2,000", "10,000", "60,000", "70,000",  # batch, layers, pixels, counts
+    "300", "2%", "−1", "-1",  # epochs for longer runs; the 2% share behind digits_covered; [-1, 1]
+}
+# Per notebook: values that are settings or arithmetic there, each with its reason.
+ALLOWED = {
+    "03_train": {
+        "200",  # test images in the nearest-neighbour comparison
+        "16",  # samples in the latent explorer
+        "95%",  # the bootstrap interval's level
+    },
+    "04_optimizer_comparison": {
+        "3,000", "0.01",  # the toy game's steps and learning rate
+        "104", "17", "−104", "-104", "110", "−110", "-110", "30",  # logits in the float32 Sigmoid demo
+        "11%",  # the share of 1s in the MNIST test set (a fact of the data set, not of a run)
+        "−100", "0.001",  # BCELoss's clamp of log p; a configuration's label (adam lr 0.001 b1 0.9)
+        "40",  # epochs of the logits runs
+    },
+    "05_zdim_study": {
+        "12",  # runs in the study: 4 sizes x 3 seeds
+        "95%", "10%", "0.02",  # a confidence level, a probability in Think 5.3, the 2% share as a fraction
+        "938", "93,800",  # steps per epoch and per run: 60,000 / 64 rounded up, times 100 epochs
+        "1.386", "0.693",  # 2 ln 2 and ln 2
+        "0.52", "6.3",  # the chi-squared interval in Think 5.2 (arithmetic, not a run)
+        "5%",  # 1/20 in Think 5.3
+        "30,000",  # a window of steps
+    },
+}
+SMALL = 10  # integers up to this are counts of things (seeds, digits, panels), allowed everywhere
+
+
+def prose_numbers(markdown: str) -> list[str]:
+    """Numbers typed in prose: without code, maths, links, headings' and exercises' numbers, or references."""
+    text = markdown.split("## References")[0]
+    text = re.sub(r"```.*?```", " ", text, flags=re.S)  # code blocks
+    text = re.sub(r"`[^`]*`", " ", text)  # inline code
+    text = re.sub(r"\$\$.*?\$\$|\$[^$]*\$", " ", text, flags=re.S)  # maths
+    text = re.sub(r"\(?https?://\S+", " ", text)  # links
+    text = re.sub(r"\b(Think|Exercise|section|sections|notebook|notebooks|Section|Notebook)\s+\d+(\.\d+)?"
+                  r"(\s*(to|and|,)\s*\d+(\.\d+)?)?", " ", text)
+    text = re.sub(r"^#+ \d+\.?", " ", text, flags=re.M)  # numbered headings
+    text = re.sub(r"\b\d[\d,.]*\s*(minutes?|seconds?|hours?)\b", " ", text)  # time estimates (issue's "Time:" lines)
+    text = re.sub(r"\b(19|20)\d\d\b", " ", text)  # years of citations
+    text = re.sub(r"\b0\d_[a-z_]+", " ", text)  # notebook file names
+    # Not digits inside a name (float32, b1, z_dim20) or a version.
+    return re.findall(r"(?<![\w.])[−-]?\d[\d,]*(?:\.\d+)?(?:e-?\d+)?%?", text)
+
+
+def typed_measurements(name: str) -> list[str]:
+    """The numbers in a notebook's markdown that are neither settings nor allowed constants."""
+    nb = jupytext.read(NOTEBOOKS / f"{name}.py")
+    found = []
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for token in prose_numbers(cell.source):
+            bare = token.rstrip(",")
+            plain = bare.replace(",", "").lstrip("−-")
+            if bare in SETTINGS or bare in ALLOWED.get(name, ()):
+                continue
+            if plain.isdigit() and int(plain) <= SMALL:
+                continue
+            found.append(bare)
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(ALLOWED))
+def test_prose_types_no_measured_number(name):
+    typed = typed_measurements(name)
+    assert not typed, (f"{name}.py types these numbers in its markdown: {typed}. Print measured values from a code "
+                       "cell instead, or, if one is a setting or a constant, add it to ALLOWED with its reason.")
+
+
+def test_the_scan_finds_a_typed_measurement(tmp_path):
+    """The guard itself: a sentence quoting a Fréchet distance is caught, settings and maths are not."""
+    found = prose_numbers("SGD 0.1 reaches FD_mnist 71.2 ± 1.2 after 100 epochs; see section 4.2, $2\\ln 2 = 1.39$, "
+                          "`lr=0.37`, and Think 3.1.")
+    assert found == ["0.1", "71.2", "1.2", "100"]
+
+
+@pytest.mark.parametrize("sweep", ["optimizer", "zdim", "lr", "logits"])
+def test_readme_and_summary_tables_are_the_shipped_results(sweep):
+    """The README's study tables and results/summary_<sweep>.md are exactly what the shipped runs give."""
+    from gan_lab.notebook import shipped_results
+    from gan_lab.sweep import format_summary, summarize, sweep_configs, sweep_results
+
+    results = shipped_results()
+    table = format_summary(summarize(sweep_results(results, sweep_configs(sweep, 3, 100))))
+    assert table.count("\n") >= 2, f"no shipped runs for the {sweep} sweep"
+    assert (results / f"summary_{sweep}.md").read_text().strip() == table
+    readme = (NOTEBOOKS.parent / "README.md").read_text()
+    assert table in readme, f"README.md's {sweep} table differs from the shipped results: paste\n{table}"
