@@ -668,6 +668,7 @@ def plot_study_losses(study: dict[str, list[RunResult]], title: str, separate: b
                        reference=equilibrium, title=f"{name}{key}, {kind}", bounds=(0, None), per_seed=per_seed)
             if log_scale:
                 axes[row, col].set_yscale("symlog", linthresh=1.0)
+                axes[row, col].set_ylim(bottom=0)  # a loss is never negative
     fig.suptitle(f"{title} (dashed: equilibrium value)")
     return fig
 
