@@ -9,10 +9,23 @@
 # 2. the discriminator $D$ and the generator $G$, layer by layer, with the shape of the tensor after each
 #    layer and the number of parameters;
 # 3. what the untrained networks do;
-# 4. checks that catch the usual mistakes when you change the code, including the `.detach()` that keeps
-#    the $D$ step from sending gradients into $G$.
+# 4. what one training step touches, including the `.detach()` that keeps the $D$ step from sending
+#    gradients into $G$.
 #
-# Both networks are fully connected with one hidden layer of 128 units, as in `gan_lab.models`.
+# Both networks are fully connected with one hidden layer of 128 units, as in the report. You write the
+# data transform, both networks and the noise sampler yourself; a check after each exercise runs your code
+# on small inputs and says what is wrong, in the terms of this notebook.
+#
+# **Learning objectives.** After this notebook you can
+#
+# - explain why the images are scaled to $[-1,1]$ and why $G$ ends with a Tanh and $D$ with a Sigmoid;
+# - write $D$ and $G$ as PyTorch modules from a table of layers, and predict the shape after every layer;
+# - count the parameters of a fully connected network by hand;
+# - draw latent vectors $z\sim\mathcal{N}(0,I)$ for a batch;
+# - say which network's weights a $D$ step and a $G$ step change, and why the $D$ step detaches $x_{gen}$.
+#
+# **Time:** about 45 minutes: 20 for reading and 25 for the four exercises (an estimate). Running every cell
+# takes about 25 seconds, measured on a 2-core CPU.
 
 # %%
 # Setup. On Colab: fetch gan_lab (code and shipped results), install it without touching Colab's
@@ -47,6 +60,8 @@ from torch.utils.data import DataLoader
 from torchvision import datasets, transforms
 
 import gan_lab
+from gan_lab.checks import use_if_correct
+from gan_lab.checks.models import check_discriminator, check_generator, check_sample_z, check_transform, reference_sample_z
 
 # %% [markdown]
 # ## 1. The data pipeline
@@ -54,17 +69,39 @@ import gan_lab
 # An MNIST image is $28\times28$ pixels with integer values 0 (black) to 255 (white). Two transforms turn it
 # into the tensor the networks see:
 #
-# - `ToTensor()` makes a float tensor of shape $1\times28\times28$ (channel, height, width) and divides by
-#   255, so pixels lie in $[0,1]$;
-# - `Normalize((0.5,), (0.5,))` computes $(x-0.5)/0.5=2x-1$, so pixels lie in $[-1,1]$.
+# - `transforms.ToTensor()` makes a float tensor of shape $1\times28\times28$ (channel, height, width) and
+#   divides by 255, so pixels lie in $[0,1]$;
+# - `transforms.Normalize((0.5,), (0.5,))` computes $(x-0.5)/0.5=2x-1$, so pixels lie in $[-1,1]$.
 #
-# `gan_lab.load_dataset` is torchvision's MNIST with both transforms. Below we load it once with
-# `ToTensor()` only and once with both, and compare the first image.
+# `transforms.Compose([...])` chains transforms: it applies them in the order of the list.
+
+# %% [markdown]
+# **Exercise 2.1: the data transform.** Complete `make_transform()` so that it returns a
+# `transforms.Compose` of the two transforms above, in that order. The check feeds your transform an image
+# whose pixels it knows, including a black and a white one. This exercise practises the data range that
+# $G$'s output must match; the cells below load MNIST with your transform.
+
+# %%
+def make_transform() -> transforms.Compose:
+    """MNIST image (PIL, pixels 0..255) -> float tensor 1x28x28 with pixels in [-1, 1]."""
+    ### BEGIN SOLUTION
+    return transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
+    ### END SOLUTION
+
+
+# %%
+ok = check_transform(make_transform)
+make_transform = use_if_correct(ok, make_transform, gan_lab.mnist_transform, "mnist_transform")
+
+# %% [markdown]
+# Below we load MNIST once with `ToTensor()` only and once with your transform, and compare the first image.
+# (`gan_lab.load_dataset`, used in the later notebooks, is the same dataset with `gan_lab.mnist_transform()`,
+# which is this transform.)
 
 # %%
 root = gan_lab.ensure_dataset("mnist")  # checks the files; downloads them when missing and online
 plain = datasets.MNIST(str(root), train=True, transform=transforms.ToTensor())
-normed = gan_lab.load_dataset("mnist", train=True)
+normed = datasets.MNIST(str(root), train=True, transform=make_transform())
 print(normed.transform)
 x_plain, label = plain[0]
 x_normed, _ = normed[0]
@@ -73,16 +110,18 @@ for name, t in (("ToTensor", x_plain), ("ToTensor + Normalize", x_normed)):
 print(f"label of the first image: {label}; {len(normed)} training images")
 assert torch.allclose(x_normed, 2 * x_plain - 1), "Normalize((0.5,), (0.5,)) should compute 2x - 1"
 
-# %%
+# %% tags=["nbval-ignore-output"]
 loader_plain = DataLoader(plain, batch_size=N_HIST)  # no shuffling: the first N_HIST images
 loader_normed = DataLoader(normed, batch_size=N_HIST)
 pix_plain = next(iter(loader_plain))[0].flatten().numpy()
 pix_normed = next(iter(loader_normed))[0].flatten().numpy()
+print(f"of {len(pix_normed):,} pixels: {np.mean(pix_normed == -1):.0%} exactly black (-1), "
+      f"{np.mean(pix_normed > 0.9):.0%} near white (above 0.9)")
 
 fig = Figure(figsize=(10, 3.4), layout="constrained")
 ax1, ax2 = fig.subplots(1, 2)
-for ax, pix, title, lo, hi in ((ax1, pix_plain, "After ToTensor: pixels in [0, 1]", 0, 1),
-                               (ax2, pix_normed, "After Normalize: pixels in [-1, 1]", -1, 1)):
+for ax, pix, title in ((ax1, pix_plain, "After ToTensor: pixels in [0, 1]"),
+                       (ax2, pix_normed, "After Normalize: pixels in [-1, 1]")):
     ax.hist(pix, bins=np.linspace(-1.025, 1.025, 42), weights=np.full(len(pix), 1 / len(pix)), color="tab:blue")
     ax.set_yscale("log")
     ax.set_xlim(-1.1, 1.1)
@@ -96,8 +135,9 @@ fig.suptitle(f"Pixel values of {N_HIST:,} MNIST training images")
 fig
 
 # %% [markdown]
-# Look at the two tall bars at the ends: about 80% of the pixels are black background (0, then $-1$), and
-# many stroke pixels are near white. Normalize only shifts and stretches the histogram onto $[-1,1]$.
+# Look at the two tall bars at the ends: most pixels are black background (0, then $-1$; the line above the
+# figure gives the fraction), and many stroke pixels are near white. Normalize only shifts and stretches the
+# histogram onto $[-1,1]$.
 #
 # **Why $[-1,1]$.** $G$'s last layer is a Tanh, whose outputs lie in $(-1,1)$. Real and generated images
 # must share one range, or $D$ could tell them apart by their range alone. Scaling the data to $[-1,1]$
@@ -105,11 +145,26 @@ fig
 # input is very negative. This pairing (Tanh output, data in $[-1,1]$) is the usual choice for GANs since
 # DCGAN (Radford et al., 2015). To show an image, `gan_lab.plot_grid` maps $[-1,1]$ back to black…white.
 
+# %% [markdown]
+# **Think 2.1.** Suppose you kept the data in $[0,1]$ (no Normalize) but left the Tanh at the end of $G$.
+# What could $D$ use to spot generated images, and what extra work would $G$ have?
+# <details><summary>Answer</summary>
+#
+# Real pixels would never be negative, while Tanh outputs range over $(-1,1)$. Any negative pixel would give
+# a generated image away, so $D$ can learn that rule first. $G$ would have to learn to keep every pixel at
+# or above 0; for the black background that means pre-activations held near 0, where Tanh is steepest, so
+# small weight changes move the background a lot. Training probably still works, but half of Tanh's range
+# is wasted. Either scale the data to $[-1,1]$ (as here) or end $G$ with a Sigmoid, whose range is $(0,1)$.
+#
+# </details>
+
 # %%
-real_batch, real_labels = next(iter(gan_lab.make_dataloader(normed, BATCH_SIZE,
-                                                            generator=torch.Generator().manual_seed(SEED))))
+real_loader = gan_lab.make_dataloader(normed, BATCH_SIZE, generator=torch.Generator().manual_seed(SEED))
+real_batch, real_labels = next(iter(real_loader))
 print(f"one batch: images {tuple(real_batch.shape)}, labels {tuple(real_labels.shape)}")
 print("labels of the first 16:", real_labels[:16].tolist())
+print(f"one epoch: {len(real_loader)} batches; the last one holds "
+      f"{len(normed) - (len(real_loader) - 1) * BATCH_SIZE} images")
 gan_lab.plot_grid(real_batch, title=f"One shuffled batch of {BATCH_SIZE} real images, in [-1, 1]")
 
 # %% [markdown]
@@ -126,14 +181,50 @@ gan_lab.plot_grid(real_batch, title=f"One shuffled batch of {BATCH_SIZE} real im
 # | `fc1 = Linear(784, 128)` | $h=W_1x+b_1$ | $N\times128$ |
 # | `act = LeakyReLU(0.2)` | $h$ if $h>0$, else $0.2h$ | $N\times128$ |
 # | `fc2 = Linear(128, 1)` | one number per image, the logit $a$ | $N\times1$ |
-# | `sigmoid` | $D(x)=1/(1+e^{-a})\in(0,1)$ | $N\times1$ |
+# | `sigmoid = Sigmoid()` | $D(x)=1/(1+e^{-a})\in(0,1)$ | $N\times1$ |
 #
 # LeakyReLU keeps a small slope (0.2) for negative inputs, so units that are "off" still pass some gradient;
 # a GAN's generator learns only through $D$'s gradients, so it is the usual choice in both networks.
-# `gan_lab.build_models` creates both networks with PyTorch's default initialisation, drawn from a seed.
+
+# %% [markdown]
+# **Exercise 2.2: the discriminator.** In `__init__`, create the four layers of the table as attributes
+# named `fc1`, `act`, `fc2` and `sigmoid` (the cells below walk through them by these names). In `forward`,
+# flatten `x` with `x.view(x.size(0), -1)` and apply the layers in order. This exercise practises turning
+# the report's architecture into a PyTorch module; the check runs your class on a few random images and
+# compares it with the table.
 
 # %%
-G, D = gan_lab.build_models(z_dim=Z_DIM, seed=SEED)
+class Discriminator(nn.Module):
+    """D(x): flatten 1x28x28 -> Linear(784, 128) -> LeakyReLU(0.2) -> Linear(128, 1) -> Sigmoid."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        ### BEGIN SOLUTION
+        self.fc1 = nn.Linear(784, 128)
+        self.act = nn.LeakyReLU(0.2)
+        self.fc2 = nn.Linear(128, 1)
+        self.sigmoid = nn.Sigmoid()
+        ### END SOLUTION
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Probability, shape N x 1, that each image in x (N x 1 x 28 x 28) is real."""
+        ### BEGIN SOLUTION
+        x = x.view(x.size(0), -1)
+        return self.sigmoid(self.fc2(self.act(self.fc1(x))))
+        ### END SOLUTION
+
+
+# %%
+ok = check_discriminator(Discriminator)
+Discriminator = use_if_correct(ok, Discriminator, gan_lab.Discriminator, "Discriminator")
+
+# %% [markdown]
+# PyTorch draws each `Linear` layer's initial weights at random; seeding first gives the same $D$ at every
+# run.
+
+# %%
+torch.manual_seed(SEED)
+D = Discriminator()
 print(D)
 
 # %% [markdown]
@@ -141,7 +232,7 @@ print(D)
 # again for $G$ below):
 
 # %%
-def through_layers(model, names, h):
+def through_layers(model: nn.Module, names: tuple[str, ...], h: torch.Tensor) -> torch.Tensor:
     """Apply the model's layers `names` one by one to h, printing each output shape."""
     for name in names:
         layer = getattr(model, name)
@@ -158,11 +249,23 @@ h = through_layers(D, ("fc1", "act", "fc2", "sigmoid"), h)
 assert torch.equal(h, D(real_batch)), "the layers one by one should give the same result as D(x)"
 
 # %% [markdown]
+# **Think 2.2.** Why does `forward` flatten with `x.view(x.size(0), -1)` rather than `x.view(64, 784)`?
+# <details><summary>Answer</summary>
+#
+# Not every batch holds 64 images. The loader keeps the last, partial batch of each epoch (the cell that
+# showed the real batch prints its size), the check above uses another batch size, and notebook 03 lets you
+# choose the batch size. `x.size(0)` reads the batch size from the input, and `-1`
+# lets PyTorch work out the 784. `x.view(64, 784)` raises an error on any batch that does not hold exactly
+# 64 images.
+#
+# </details>
+
+# %% [markdown]
 # **Parameters.** A `Linear(n_in, n_out)` has an $n_{out}\times n_{in}$ weight matrix and $n_{out}$ biases. So $D$ has
 # $784\cdot128+128+128\cdot1+1=100{,}609$ parameters; activations have none.
 
 # %%
-def parameter_table(model):
+def parameter_table(model: nn.Module) -> int:
     """Print each weight and bias tensor's shape and size, then the total; return the total."""
     for name, p in model.named_parameters():
         print(f"{name:12s} {str(tuple(p.shape)):12s} {p.numel():>7,}")
@@ -173,6 +276,21 @@ def parameter_table(model):
 
 n_D = parameter_table(D)
 assert n_D == 784 * 128 + 128 + 128 * 1 + 1 == 100_609, f"D should have 100,609 parameters, not {n_D:,}"
+
+# %% [markdown]
+# **Think 2.3.** $D$ ends with a Sigmoid and is trained with `nn.BCELoss`. PyTorch also offers
+# `nn.BCEWithLogitsLoss`, which takes the logit $a$ (the output of `fc2`) instead of $D(x)=\sigma(a)$. Why
+# might you prefer it?
+# <details><summary>Answer</summary>
+#
+# In 32-bit floats, $\sigma(a)$ rounds to exactly 1 once $a$ exceeds about 17, and $\log(1-\sigma(a))$ is then
+# $\log 0$. `BCELoss` clamps each log term at $-100$, so the loss sticks at 100, and no gradient passes back
+# through a Sigmoid whose output is exactly 1. `BCEWithLogitsLoss` computes the log terms from $a$ directly:
+# its gradient with respect to $a$ is $\sigma(a)-y$, which does not vanish when $D$ is confidently wrong.
+# The report uses Sigmoid with `BCELoss`, and so does this series; $D$'s outputs then read directly as
+# probabilities.
+#
+# </details>
 
 # %% [markdown]
 # ## 3. The generator
@@ -186,12 +304,78 @@ assert n_D == 784 * 128 + 128 + 128 * 1 + 1 == 100_609, f"D should have 100,609 
 # | `fc1 = Linear(100, 128)` | | $N\times128$ |
 # | `act = LeakyReLU(0.2)` | | $N\times128$ |
 # | `fc2 = Linear(128, 784)` | one number per pixel | $N\times784$ |
-# | `tanh` | squash to $(-1,1)$ | $N\times784$ |
+# | `tanh = Tanh()` | squash to $(-1,1)$ | $N\times784$ |
 # | `.view(N, 1, 28, 28)` | back to image shape | $N\times1\times28\times28$ |
 
+# %% [markdown]
+# **Exercise 2.3: the noise.** Write `sample_z(n, z_dim)`, which returns `n` latent vectors drawn from the
+# standard normal distribution $\mathcal{N}(0,I)$, as a tensor of shape `(n, z_dim)`. Each call must give
+# fresh noise. This exercise practises $G$'s input side: notebook 03 draws a new batch of $z$ at every
+# training step.
+
 # %%
+def sample_z(n: int, z_dim: int) -> torch.Tensor:
+    """n latent vectors from N(0, I), shape (n, z_dim)."""
+    ### BEGIN SOLUTION
+    return torch.randn(n, z_dim)
+    ### END SOLUTION
+
+
+# %%
+ok = check_sample_z(sample_z)
+sample_z = use_if_correct(ok, sample_z, reference_sample_z, "sample_z")
+
+# %% [markdown]
+# **Think 2.4.** Would $G$ still learn if `sample_z` drew $z$ uniformly from $[-1,1]$ instead?
+# <details><summary>Answer</summary>
+#
+# Probably yes: $G$ learns a map from whatever noise distribution it is trained with, and GANs have been
+# trained with uniform noise (DCGAN drew $z$ uniformly). What matters is to sample $z$ from the same
+# distribution when generating as during training: a $z$ from elsewhere lands in a region $G$ never saw.
+#
+# </details>
+
+# %% [markdown]
+# **Exercise 2.4: the generator.** In `__init__`, create the layers `fc1`, `act`, `fc2` and `tanh` of the
+# table, with `z_dim` as the input size of `fc1`. In `forward`, apply them in order and reshape the
+# $N\times784$ result to $N\times1\times28\times28$ with `.view(z.size(0), 1, 28, 28)`. `self.z_dim` is
+# stored for you (`gan_lab.generate` reads it). This exercise practises the same translation as Exercise
+# 2.2, from noise to image.
+
+# %%
+class Generator(nn.Module):
+    """G(z): Linear(z_dim, 128) -> LeakyReLU(0.2) -> Linear(128, 784) -> Tanh -> N x 1 x 28 x 28."""
+
+    def __init__(self, z_dim: int = 100) -> None:
+        super().__init__()
+        self.z_dim = z_dim
+        ### BEGIN SOLUTION
+        self.fc1 = nn.Linear(z_dim, 128)
+        self.act = nn.LeakyReLU(0.2)
+        self.fc2 = nn.Linear(128, 784)
+        self.tanh = nn.Tanh()
+        ### END SOLUTION
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """Images in [-1, 1], shape N x 1 x 28 x 28, from latent vectors z (N x z_dim)."""
+        ### BEGIN SOLUTION
+        x = self.tanh(self.fc2(self.act(self.fc1(z))))
+        return x.view(z.size(0), 1, 28, 28)
+        ### END SOLUTION
+
+
+# %%
+ok = check_generator(Generator)
+Generator = use_if_correct(ok, Generator, gan_lab.Generator, "Generator")
+
+# %% [markdown]
+# Build $G$ (seeded, like $D$), draw a batch of $z$ with `sample_z` and follow it through the layers:
+
+# %%
+torch.manual_seed(SEED)
+G = Generator(Z_DIM)
+z = sample_z(BATCH_SIZE, Z_DIM)
 print(G)
-z = torch.randn(BATCH_SIZE, Z_DIM, generator=torch.Generator().manual_seed(SEED))
 print(f"{'z':22s} {tuple(z.shape)}")
 h = through_layers(G, ("fc1", "act", "fc2", "tanh"), z)
 h = h.view(h.size(0), 1, 28, 28)
@@ -204,6 +388,16 @@ assert torch.equal(h, G(z)), "the layers one by one should give the same result 
 # %%
 n_G = parameter_table(G)
 assert n_G == 100 * 128 + 128 + 128 * 784 + 784 == 114_064, f"G should have 114,064 parameters, not {n_G:,}"
+
+# %% [markdown]
+# **Think 2.5.** Which layer holds most of $G$'s parameters, and what would doubling `z_dim` to 200 add?
+# <details><summary>Answer</summary>
+#
+# `fc2`: $128\cdot784+784=101{,}136$ of the 114,064 (about 89%), because it produces one number for each of
+# the 784 pixels. `z_dim` only enters `fc1`'s weight matrix, $128\times$`z_dim`, so going from 100 to 200
+# adds $128\cdot100=12{,}800$ parameters (11% more). Notebook 05 studies `z_dim`.
+#
+# </details>
 
 # %% [markdown]
 # ## 4. The untrained networks
@@ -230,28 +424,8 @@ gan_lab.plot_grid(samples, title="64 images from the untrained generator")
 # background.
 
 # %% [markdown]
-# ## 5. Checks that catch common mistakes
+# ## 5. What one training step touches
 #
-# If you change the models (or write your own in later exercises), these assertions fail with a message
-# that says what is wrong. First, shapes and ranges.
-
-# %%
-out_D = D(real_batch)
-out_G = G(z)
-assert out_D.shape == (BATCH_SIZE, 1), f"D must give one probability per image, shape (N, 1), not {tuple(out_D.shape)}"
-assert out_G.shape == (BATCH_SIZE, 1, 28, 28), f"G must give images of shape (N, 1, 28, 28), not {tuple(out_G.shape)}"
-assert ((out_D > 0) & (out_D < 1)).all(), "D's outputs must be probabilities in (0, 1): is its last layer a Sigmoid?"
-assert out_G.min() >= -1 and out_G.max() <= 1, "G's pixels must lie in [-1, 1] like the real ones: is its last layer a Tanh?"
-big = G(100 * z)  # even for huge inputs Tanh keeps the range
-assert big.min() >= -1 and big.max() <= 1, "G's range must hold for any z: is its last layer a Tanh?"
-for net in (D, G):
-    name = type(net).__name__
-    assert isinstance(net.act, nn.LeakyReLU), f"{name} should use LeakyReLU, not {type(net.act).__name__}"
-    assert net.act.negative_slope == 0.2, f"{name}'s LeakyReLU slope should be 0.2, not {net.act.negative_slope}"
-assert torch.allclose(D.act(torch.tensor([-1.0, 2.0])), torch.tensor([-0.2, 2.0])), "LeakyReLU(0.2)(-1) should be -0.2"
-print("shapes, output ranges and LeakyReLU slopes: OK")
-
-# %% [markdown]
 # **The D step must not train G.** In the $D$ step, lossD is computed on generated images
 # $x_{gen}=G(z)$. `x_gen.detach()` gives the same numbers cut off from the graph that produced them, so
 # `lossD.backward()` stops at $D$. Without it, backward also computes gradients for $G$'s weights: wasted
@@ -275,6 +449,7 @@ def d_loss_backward(detach: bool) -> torch.Tensor:
 
 
 def g_grad_state() -> str:
+    """How many of G's weight and bias tensors received a non-zero gradient."""
     grads = [p.grad for p in G.parameters()]
     if all(g is None for g in grads):
         return "all None (no gradient reached G)"
@@ -302,10 +477,12 @@ optG = torch.optim.SGD(G.parameters(), lr=0.1)
 
 
 def snapshot(net: nn.Module) -> list[torch.Tensor]:
+    """Copies of the network's weight and bias tensors."""
     return [p.detach().clone() for p in net.parameters()]
 
 
 def n_changed(before: list[torch.Tensor], net: nn.Module) -> int:
+    """How many of the network's tensors differ from the snapshot `before`."""
     return sum(not torch.equal(b, p) for b, p in zip(before, net.parameters()))
 
 
@@ -334,3 +511,30 @@ assert n_changed(D1, D) == 0, "the G step must leave D unchanged (optG holds onl
 
 # %%
 print(inspect.getsource(gan_lab.train_step))
+
+# %% [markdown]
+# ## Summary
+#
+# - `ToTensor()` then `Normalize((0.5,), (0.5,))` maps MNIST pixels from 0…255 to $[-1,1]$, the output range
+#   of $G$'s Tanh, so that real and generated images share one range.
+# - $D$ flattens an image to 784 numbers and maps it through 128 hidden units (LeakyReLU 0.2) to one
+#   probability, shape $N\times1$: 100,609 parameters.
+# - $G$ maps $z\sim\mathcal{N}(0,I)$ of size `z_dim` through 128 hidden units to 784 pixels in $(-1,1)$, shaped
+#   $N\times1\times28\times28$: 114,064 parameters for `z_dim` = 100, most of them in its output layer.
+# - Untrained, $D$ gives about 1/2 to every image and $G$ draws grey noise.
+# - `x_gen.detach()` keeps the $D$ step's backward out of $G$, and each optimizer changes only the weights it
+#   holds.
+#
+# ## Where to go next
+#
+# - **Notebook 03** trains these two networks on MNIST with the report's loop and settings.
+# - Try a variant of your `Discriminator` or `Generator` with 256 hidden units or a second hidden layer:
+#   predict the parameter count first, then check it with `parameter_table`.
+# - DCGAN (Radford et al., 2015) replaces the fully connected layers with convolutions, which suit images
+#   better.
+#
+# ## References
+#
+# - Goodfellow, I. et al. (2014). *Generative Adversarial Nets.* NeurIPS. https://arxiv.org/abs/1406.2661
+# - Radford, A., Metz, L. & Chintala, S. (2015). *Unsupervised Representation Learning with Deep Convolutional GANs* (DCGAN; β1 = 0.5). https://arxiv.org/abs/1511.06434
+# - LeCun, Y., Cortes, C. & Burges, C. J. C. *The MNIST database of handwritten digits.*
