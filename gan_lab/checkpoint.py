@@ -5,45 +5,24 @@ import csv
 import io
 import json
 import os
-import tempfile
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Optional
 
 import torch
 
 from .config import RESUMABLE_CHANGES, TrainConfig, resolve_device
+from .files import atomic_write, atomic_write_text, digest, json_digest  # noqa: F401 (atomic_write: used by others)
 from .models import Generator
-from .train import History, TrainState, _log, new_state
+from .train import History, TrainState, _log, check_weights, new_state
 
 CHECKPOINT_NAME = "checkpoint.pt"
 PREVIOUS_NAME = "checkpoint.prev.pt"  # the one before, kept in case the newest is damaged
+RESULT_NAME = "result.json"  # a sweep run's results, written last: it marks the run as done
 FORMAT_VERSION = 1
 
 
 class CheckpointError(RuntimeError):
     """A checkpoint file is missing, damaged, or does not fit the requested run."""
-
-
-def atomic_write(path: str | Path, write: Callable[[io.BufferedWriter], None]) -> None:
-    """Write a file through write(f) into a temporary file beside it, fsync, then os.replace it in."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; give the usual rw-r--r--
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_text(path: str | Path, text: str) -> None:
-    """Atomically write a UTF-8 text file."""
-    atomic_write(path, lambda f: f.write(text.encode("utf-8")))
 
 
 def state_to_dict(state: TrainState) -> dict:
@@ -69,10 +48,12 @@ def state_to_dict(state: TrainState) -> dict:
 def save_checkpoint(path: str | Path, state: TrainState) -> None:
     """Atomically write a checkpoint; the file it replaces is kept as checkpoint.prev.pt."""
     path = Path(path)
+    d = state_to_dict(state)
+    d["sha256"] = digest(d)  # of the content: a flipped bit anywhere in it shows on load
     buf = io.BytesIO()
-    torch.save(state_to_dict(state), buf)
+    torch.save(d, buf)
     data = buf.getvalue()
-    torch.load(io.BytesIO(data), weights_only=True)  # never put a file on disk that we cannot read back
+    _verify(torch.load(io.BytesIO(data), weights_only=True), path)  # never write a file we cannot read back
     tmp_path = path.with_name(f".{path.name}.new")
     atomic_write(tmp_path, lambda f: f.write(data))
     if path.exists():
@@ -81,17 +62,41 @@ def save_checkpoint(path: str | Path, state: TrainState) -> None:
 
 
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict:
-    """Read a checkpoint dict; a missing or damaged file raises CheckpointError naming it."""
+    """Read a checkpoint dict; a missing, unreadable or altered file raises CheckpointError naming it."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"no checkpoint at {path}")
-    try:
-        d = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as e:
-        raise CheckpointError(f"{path} is damaged and cannot be read ({type(e).__name__}: {str(e).splitlines()[0]}). "
-                              f"The previous checkpoint, if any, is {path.with_name(PREVIOUS_NAME)}.") from None
+    d = _read_torch(path, map_location)
     if not isinstance(d, dict) or d.get("format") != FORMAT_VERSION:
         raise CheckpointError(f"{path} is not a gan_lab checkpoint of format {FORMAT_VERSION}")
+    return _verify(d, path)
+
+
+def _read_torch(path: Path, map_location: str | torch.device = "cpu"):
+    """torch.load with tensors and plain types only; any failure is reported as damage, in one sentence."""
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as e:
+        text = str(e)
+        if "weights_only" in text or "Weights only" in text:  # never pass on torch's advice to unpickle code
+            why = "it holds objects other than tensors and plain values, which gan_lab never writes"
+        elif path.stat().st_size == 0:
+            why = "the file is empty"
+        else:
+            first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+            why = f"{type(e).__name__}: {first}" if first else type(e).__name__
+        raise CheckpointError(f"{path} is damaged and cannot be read ({why}). "
+                              f"The previous checkpoint, if any, is {path.with_name(PREVIOUS_NAME)}.") from None
+
+
+def _verify(d: dict, path: Path) -> dict:
+    """d without its checksum, or a CheckpointError when the content differs from it (files without one pass)."""
+    if not isinstance(d, dict) or "sha256" not in d:
+        return d
+    stored = d.pop("sha256")
+    if stored != digest(d):
+        raise CheckpointError(f"{path} is damaged: its content does not match its checksum (altered on disk or "
+                              f"in a copy). The previous checkpoint, if any, is {path.with_name(PREVIOUS_NAME)}.")
     return d
 
 
@@ -104,6 +109,15 @@ def state_from_dict(d: dict, config: Optional[TrainConfig] = None) -> TrainState
         raise CheckpointError(f"this run was trained on {d['device_type']} and cannot continue bit for bit on "
                               f"{device.type}; set device='{d['device_type']}'")
     state = new_state(config)
+    try:
+        return _fill_state(state, d, device)
+    except (KeyError, TypeError, RuntimeError, IndexError) as e:  # readable, but not what save_checkpoint writes
+        raise CheckpointError(f"a checkpoint of {saved.run_name()} is damaged: {type(e).__name__} "
+                              f"{str(e).splitlines()[0] if str(e) else ''}".rstrip()) from None
+
+
+def _fill_state(state: TrainState, d: dict, device: torch.device) -> TrainState:
+    """Load a checkpoint dict's weights, optimizer states, random generators and counters into a fresh state."""
     state.G.load_state_dict(d["G"])
     state.D.load_state_dict(d["D"])
     state.optD.load_state_dict(d["optD"])
@@ -128,6 +142,21 @@ def _check_same_run(saved: TrainConfig, new: TrainConfig) -> TrainConfig:
     return new
 
 
+def prepare_run_dir(out_dir: Path, resume: bool, overwrite: bool) -> None:
+    """Refuse to train over a run without resume or overwrite; with overwrite, remove its checkpoints."""
+    if resume and overwrite:
+        raise ValueError("resume and overwrite exclude each other: continue the run, or replace it")
+    found = [out_dir / n for n in (CHECKPOINT_NAME, PREVIOUS_NAME) if (out_dir / n).is_file()]
+    if not found or resume:
+        return
+    if not overwrite:
+        raise ValueError(f"{out_dir} already holds a run ({found[0].name}). Continue it with --resume "
+                         "(fit(..., resume=True)), train into a new --out folder, or replace it with --overwrite "
+                         "(fit(..., overwrite=True))")
+    for path in found:
+        path.unlink()
+
+
 def resume_state(out_dir: str | Path, config: TrainConfig) -> Optional[TrainState]:
     """The state saved in out_dir, falling back to the previous checkpoint if the newest is damaged."""
     out_dir = Path(out_dir)
@@ -136,10 +165,12 @@ def resume_state(out_dir: str | Path, config: TrainConfig) -> Optional[TrainStat
     for path in candidates:
         try:
             d = load_checkpoint(path)
+            state = state_from_dict(d, config)
         except CheckpointError as e:
+            if str(e).startswith("this run was trained on"):
+                raise
             errors.append(str(e))
             continue
-        state = state_from_dict(d, config)
         if errors:  # the newest was damaged: say which one we fell back to
             _log(state, "resume", f"{errors[0]} Resumed from {path.name} (step {state.step}) instead.")
         return state
@@ -154,7 +185,90 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu") -> tupl
     config = TrainConfig.from_dict({**d["config"], "device": str(torch.device(device))})
     G = Generator(config.z_dim, config.hidden_dim, config.leaky_slope).to(device)
     G.load_state_dict(d["G"])
+    problem = check_weights(G)
+    if problem:
+        raise CheckpointError(f"{path} holds a generator whose weights have blown up ({problem}): the run diverged "
+                              f"before step {d['step']}. Use {Path(path).with_name(PREVIOUS_NAME)} or train again "
+                              "with lower learning rates.")
     return G.eval(), config
+
+
+def write_generator_file(path: str | Path, G: Generator, config: TrainConfig) -> None:
+    """generator.pt of a sweep run: G's weights and configuration, with a checksum of both."""
+    d = {"config": config.to_dict(), "G": {k: v.detach().cpu() for k, v in G.state_dict().items()}}
+    d["sha256"] = digest(d)
+    buf = io.BytesIO()
+    torch.save(d, buf)
+    atomic_write(path, lambda f: f.write(buf.getvalue()))
+
+
+def read_generator_file(path: str | Path) -> dict:
+    """{"config", "G"} from generator.pt; damage (unreadable, or a wrong checksum) raises CheckpointError."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"no generator file at {path}")
+    d = _read_torch(path)
+    if not isinstance(d, dict) or "G" not in d:
+        raise CheckpointError(f"{path} is damaged: it holds no generator weights")
+    try:
+        return _verify(d, path)
+    except CheckpointError:
+        raise CheckpointError(f"{path} is damaged: its content does not match its checksum. Rerun the sweep "
+                              "from the run's checkpoint, or train the run again.") from None
+
+
+def write_result(path: str | Path, record: dict) -> None:
+    """result.json with a checksum of its content (field 'sha256')."""
+    record = {**record, "sha256": json_digest(record)}
+    atomic_write_text(path, json.dumps(record, indent=2) + "\n")
+
+
+def read_result(path: str | Path) -> dict:
+    """A result.json; unreadable or altered content raises CheckpointError (files without a checksum pass)."""
+    path = Path(path)
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        raise CheckpointError(f"{path} is damaged and cannot be read ({type(e).__name__})") from None
+    if not isinstance(record, dict) or ("sha256" in record and record["sha256"] != json_digest(record)):
+        raise CheckpointError(f"{path} is damaged: its content does not match its checksum. Delete it and rerun "
+                              "the sweep: the run is continued from its checkpoint.")
+    record.pop("sha256", None)
+    return record
+
+
+def finished_result(run_dir: Path, config: TrainConfig) -> Optional[dict]:
+    """The run's result if it is finished at exactly this length; None if it still has to train.
+
+    A run finished at another length is continued from its checkpoint (more epochs) or refused with a
+    ValueError (fewer epochs, or no checkpoint to continue from); it is never counted as done.
+    """
+    path = Path(run_dir) / RESULT_NAME
+    if not path.is_file():
+        return None
+    try:
+        r = read_result(path)
+    except CheckpointError as e:
+        _warn(f"{e} Training the run again from its checkpoint.")
+        return None
+    had = r.get("config", {})
+    if (had.get("epochs"), had.get("max_steps")) == (config.epochs, config.max_steps):
+        return r
+    length = f"{r.get('epochs')} epochs ({r.get('steps')} steps)"
+    if r.get("epochs", 0) > config.epochs or (config.max_steps and r.get("steps", 0) > config.max_steps):
+        raise ValueError(f"{run_dir} holds a run trained for {length}; this sweep asks for {config.epochs} epochs"
+                         f"{f' / {config.max_steps} steps' if config.max_steps else ''}. Use another --out, or ask "
+                         "for at least as many epochs.")
+    if not any((Path(run_dir) / n).is_file() for n in (CHECKPOINT_NAME, PREVIOUS_NAME)):
+        raise ValueError(f"{run_dir} holds a run trained for {length} but no checkpoint to continue it to "
+                         f"{config.epochs} epochs. Use another --out.")
+    return None
+
+
+def _warn(message: str) -> None:
+    import sys
+
+    print(f"[gan_lab] {message}", file=sys.stderr)
 
 
 def write_history_csv(path: str | Path, history: History) -> None:

@@ -36,6 +36,8 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
                    help="D outputs logits and the loss is BCEWithLogitsLoss (default: Sigmoid in D and BCELoss, as the report)")
     p.add_argument("--out", required=True, help="output folder: config.json, history.csv, losses.png, samples.png, checkpoint.pt")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt if it exists")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace a run already in OUT (without it, train refuses to train over a run)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
@@ -56,11 +58,14 @@ def config_from_args(a: argparse.Namespace) -> TrainConfig:
 
 def cmd_train(a: argparse.Namespace) -> int:
     from .checkpoint import write_run_files
+    from .files import check_out_dir, run_lock
     from .train import fit
 
     config = config_from_args(a)
-    state = fit(config, a.out, resume=a.resume, progress=not a.no_progress)
-    write_run_files(state, a.out)
+    out = check_out_dir(a.out)  # before any work: a bad --out must not cost an epoch
+    with run_lock(out):
+        state = fit(config, out, resume=a.resume, progress=not a.no_progress, overwrite=a.overwrite)
+        write_run_files(state, out)
     h = state.history
     if len(h):
         print(f"{state.step} steps, {state.epoch} full epochs; last step: lossD {h.lossD[-1]:.4f}, lossG {h.lossG[-1]:.4f}, "
@@ -71,14 +76,25 @@ def cmd_train(a: argparse.Namespace) -> int:
 def cmd_sample(a: argparse.Namespace) -> int:
     import torch
 
-    from .checkpoint import atomic_write, load_generator
-    from .config import resolve_device
+    import io
+
+    from .checkpoint import CheckpointError, atomic_write, load_generator
+    from .config import check_count, check_seed, resolve_device
+    from .files import check_out_file
     from .models import generate
 
+    check_count("-n", a.n)
+    check_seed("--seed", a.seed)
+    out = check_out_file(a.out)
     G, _ = load_generator(a.checkpoint, resolve_device(a.device))
     images = generate(G, a.n, seed=a.seed)
-    atomic_write(a.out, lambda f: torch.save(images, f))
-    print(f"saved {a.n} samples ({tuple(images.shape)}, values in [-1, 1]) to {a.out}")
+    if not torch.isfinite(images).all():
+        raise CheckpointError(f"the generator in {a.checkpoint} produces NaN or inf values; nothing was written")
+    buf = io.BytesIO()
+    torch.save(images, buf)
+    atomic_write(out, lambda f: f.write(buf.getvalue()))
+    print(f"saved {a.n} samples ({tuple(images.shape)}, values in [{images.min().item():.3f}, "
+          f"{images.max().item():.3f}]) to {out}")
     return 0
 
 
@@ -126,11 +142,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point; bad input ends with one 'error:' line and exit code 2, not a traceback."""
     from .checkpoint import CheckpointError
     from .data import DataError
+    from .files import RunInUseError, StorageError
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, DataError, CheckpointError) as e:
+    except (ValueError, DataError, CheckpointError, StorageError, RunInUseError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

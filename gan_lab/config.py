@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -16,6 +17,12 @@ TRAIN_SIZE = 60_000  # both MNIST and Fashion-MNIST have 60,000 training images
 # Chosen from our own full 100-epoch runs on MNIST (see README, "Default learning rates").
 DEFAULT_LR = {"sgd": 0.1, "adam": 2e-4}
 DEFAULT_BETAS = {"adam": (0.5, 0.999)}
+# Upper bounds that keep a typo (1e12) from becoming an allocator traceback; far above any sensible setting.
+MAX_Z_DIM = 4096
+MAX_HIDDEN_DIM = 8192
+MAX_EPOCHS = 100_000
+MAX_SAMPLES = 200_000  # generated images in one call: 200,000 x 784 floats is 630 MB
+MAX_SEED = 2**32 - 1
 
 
 def _bad(name: str, value: Any, allowed: str) -> ValueError:
@@ -35,6 +42,17 @@ def _check_int(name: str, value: Any, low: int, high: Optional[int] = None, what
         raise _bad(name, value, rng + (f" ({what})" if what else ""))
 
 
+def check_count(option: str, value: Any, low: int = 1, why: str = "") -> None:
+    """A number of images (sample -n, evaluate -n, ...) from low to MAX_SAMPLES, else ValueError naming the option."""
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= MAX_SAMPLES:
+        raise _bad(option, value, f"an integer from {low} to {MAX_SAMPLES:,} (memory)" + (f"; {why}" if why else ""))
+
+
+def check_seed(option: str, value: Any) -> None:
+    """A seed from 0 to MAX_SEED, else ValueError naming the option."""
+    _check_int(option, value, 0, MAX_SEED)
+
+
 def resolve_device(device: str) -> torch.device:
     """Turn 'auto', 'cpu', 'cuda' or 'cuda:N' into an available torch.device, or raise ValueError."""
     if not isinstance(device, str):
@@ -46,7 +64,9 @@ def resolve_device(device: str) -> torch.device:
     except RuntimeError:
         raise _bad("device", device, "'auto', 'cpu', 'cuda' or 'cuda:N'") from None
     if dev.type == "cpu":
-        return dev
+        if dev.index not in (None, 0):
+            raise _bad("device", device, "the CPU has no numbered devices; use 'cpu'")
+        return torch.device("cpu")
     if dev.type == "cuda":
         if not torch.cuda.is_available():
             raise _bad("device", device, "CUDA is not available on this machine; use 'auto' or 'cpu'")
@@ -56,9 +76,12 @@ def resolve_device(device: str) -> torch.device:
     raise _bad("device", device, "'auto', 'cpu', 'cuda' or 'cuda:N'")
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainConfig:
-    """Hyperparameters of one GAN training run; invalid values raise ValueError on creation."""
+    """Hyperparameters of one GAN training run; invalid values raise ValueError on creation.
+
+    Frozen: a field cannot be changed after validation; use replace(...) for a validated copy.
+    """
 
     dataset: str = "mnist"
     optimizer: str = "sgd"
@@ -88,25 +111,29 @@ class TrainConfig:
         if self.data_path not in DATA_PATHS:
             raise _bad("data_path", self.data_path, f"one of {', '.join(DATA_PATHS)}")
         if self.lr_d is None:
-            self.lr_d = DEFAULT_LR[self.optimizer]
+            object.__setattr__(self, "lr_d", DEFAULT_LR[self.optimizer])  # frozen: fill in defaults this way
         if self.lr_g is None:
-            self.lr_g = DEFAULT_LR[self.optimizer]
+            object.__setattr__(self, "lr_g", DEFAULT_LR[self.optimizer])
         _check_lr("lr_d", self.lr_d)
         _check_lr("lr_g", self.lr_g)
         self._check_betas()
-        _check_int("z_dim", self.z_dim, 1)
-        _check_int("hidden_dim", self.hidden_dim, 1)
+        _check_int("z_dim", self.z_dim, 1, MAX_Z_DIM, "memory")
+        _check_int("hidden_dim", self.hidden_dim, 1, MAX_HIDDEN_DIM, "memory")
         _check_int("batch_size", self.batch_size, 1, TRAIN_SIZE, f"the training set has {TRAIN_SIZE} images")
-        _check_int("epochs", self.epochs, 1)
+        _check_int("epochs", self.epochs, 1, MAX_EPOCHS)
         if self.max_steps is not None:
             _check_int("max_steps", self.max_steps, 1, what="or None for no limit")
-        _check_int("seed", self.seed, 0)
+        _check_int("seed", self.seed, 0, MAX_SEED)
         if self.train_images is not None:
             _check_int("train_images", self.train_images, 1, TRAIN_SIZE, "or None for the whole training set")
             if self.batch_size > self.train_images:
                 raise _bad("batch_size", self.batch_size, f"at most train_images={self.train_images}")
         _check_int("eval_every", self.eval_every, 0, what="0 turns evaluation off")
-        _check_int("eval_samples", self.eval_samples, 100)
+        _check_int("eval_samples", self.eval_samples, 100, MAX_SAMPLES, "memory")
+        if self.data_root is not None:
+            if not isinstance(self.data_root, (str, os.PathLike)) or str(self.data_root).strip() == "":
+                raise _bad("data_root", self.data_root, "a folder path (str or Path), or None for the default")
+            object.__setattr__(self, "data_root", str(self.data_root))
         slope = self.leaky_slope
         if not isinstance(slope, (int, float)) or isinstance(slope, bool) or not (0 <= slope < 1):
             raise _bad("leaky_slope", slope, "a number in [0, 1)")
@@ -120,13 +147,13 @@ class TrainConfig:
                 raise _bad("betas", self.betas, "betas apply to Adam only; leave them None for SGD")
             return
         if self.betas is None:
-            self.betas = DEFAULT_BETAS["adam"]
+            object.__setattr__(self, "betas", DEFAULT_BETAS["adam"])
         betas = tuple(self.betas) if isinstance(self.betas, (list, tuple)) else None
         if betas is None or len(betas) != 2 or not all(
             isinstance(b, (int, float)) and not isinstance(b, bool) and 0 <= b < 1 for b in betas
         ):
             raise _bad("betas", self.betas, "two numbers in [0, 1), e.g. (0.5, 0.999)")
-        self.betas = (float(betas[0]), float(betas[1]))
+        object.__setattr__(self, "betas", (float(betas[0]), float(betas[1])))
 
     @property
     def steps_per_epoch(self) -> int:

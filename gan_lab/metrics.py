@@ -26,11 +26,12 @@ from typing import Optional
 import numpy as np
 import torch
 
-from .classifier import N_CLASSES, load_classifier, single_thread
+from .classifier import FEATURE_DIM, N_CLASSES, load_classifier, single_thread
 from .data import load_images, load_labels, resolve_data_root
 from .models import Generator, build_models, generate
 
 DEFAULT_N = 10_000
+MIN_N = 100  # fewest generated images evaluate accepts (as TrainConfig.eval_samples)
 K_NEIGHBOURS = 3  # the paper's default k for the manifold radii
 COVERED_SHARE = 0.02  # a digit counts as covered when at least 2% of the samples are classified as it
 BOOTSTRAP_RESAMPLES = 20
@@ -426,11 +427,14 @@ def cmd_evaluate(a: argparse.Namespace) -> int:
 
     if a.bootstrap != 0 and not 2 <= a.bootstrap <= 1000:
         raise ValueError(f"--bootstrap={a.bootstrap} is not allowed: 0 (off) or an integer from 2 to 1000")
-    if a.seed < 0:
-        raise ValueError(f"--seed={a.seed} is not allowed: an integer >= 0")
-    if a.n <= K_NEIGHBOURS:
-        raise ValueError(f"-n={a.n} is not allowed: more than {K_NEIGHBOURS} images (default and for comparisons: "
-                         f"{DEFAULT_N})")
+    from .config import check_count, check_seed
+    from .files import check_out_file
+
+    check_seed("--seed", a.seed)
+    check_count("-n", a.n, MIN_N, f"fewer images make the k-NN radii, the class mix and the Fréchet distance's "
+                f"{FEATURE_DIM}-d covariance mostly noise; compare numbers at the same N only (default {DEFAULT_N})")
+    if a.out is not None:
+        check_out_file(a.out)
     start = time.perf_counter()
     G, _ = load_generator(a.checkpoint, "cpu")
     images = generate(G, a.n, seed=a.seed)

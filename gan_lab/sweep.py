@@ -17,6 +17,7 @@ import argparse
 import json
 import math
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
@@ -24,10 +25,13 @@ from typing import Iterable, Optional, Sequence
 import torch
 import torch.nn.functional as F
 
-from .checkpoint import CHECKPOINT_NAME, atomic_write_text, resume_state, save_checkpoint, write_config_json
+from .checkpoint import (CHECKPOINT_NAME, RESULT_NAME, CheckpointError, atomic_write_text, finished_result,
+                         load_checkpoint, read_result, resume_state, save_checkpoint, write_config_json)
 from .config import TrainConfig
 from .data import load_images
-from .train import History, StepResult, TrainState, _finish_epoch, _log, _progress_bar, _SaturationWatch, new_state
+from .files import run_lock
+from .train import (History, StepResult, TrainState, _finish_epoch, _log, _progress_bar, _SaturationWatch,
+                    _stop_if_blown_up, new_state)
 
 SWEEPS: dict[str, list[dict]] = {
     # The report's experiment, at the report's settings (SGD 0.3; Adam 2e-4 with PyTorch's default betas)
@@ -256,6 +260,8 @@ def fit_side_by_side(states: Sequence[TrainState], out_dirs: Optional[Sequence[P
             _train_epoch([states[i] for i in active], [watches[i] for i in active], flat, pbar)
             for i in active:
                 s = states[i]
+                if not s.stopped:
+                    _stop_if_blown_up(s)  # finite losses can hide absurd weights
                 if s.stopped:
                     continue
                 _finish_epoch(s)
@@ -305,9 +311,6 @@ def _train_epoch(states: list[TrainState], watches: list[_SaturationWatch], flat
 
 # ----------------------------------------------------------------------------------------- a whole sweep
 
-RESULT_NAME = "result.json"
-
-
 def run_dir(out: Path, config: TrainConfig) -> Path:
     """Where one run of a sweep lives."""
     return Path(out) / config.run_name()
@@ -318,8 +321,8 @@ def run_sweep(name: str, seeds: int, epochs: int, out: str | Path, base: Optiona
               only: Optional[Sequence[int]] = None, progress: bool = True) -> list[dict]:
     """Train (or resume) every run of a sweep, side by side per stack; write each run's results.
 
-    Runs whose result.json exists are not trained again; unfinished ones continue from their
-    checkpoint. `only` (indices into the sweep's runs) restricts it to a share of the runs, as a worker
+    Runs whose result.json shows this length are not trained again; unfinished ones, and finished ones
+    asked for more epochs, continue from their checkpoint (fewer epochs are refused: checkpoint.finished_result). `only` (indices into the sweep's runs) restricts it to a share of the runs, as a worker
     process of `sweep --workers N` trains. Returns the result records of the runs it covered.
     """
     from .metrics import DEFAULT_N
@@ -329,19 +332,23 @@ def run_sweep(name: str, seeds: int, epochs: int, out: str | Path, base: Optiona
                for c in sweep_configs(name, seeds, epochs, base)]
     if only is not None:
         configs = [configs[i] for i in only]
-    todo = [c for c in configs if not (run_dir(out, c) / RESULT_NAME).is_file()]
-    groups: dict[tuple, list[TrainState]] = {}
-    for c in todo:
-        state = resume_state(run_dir(out, c), c) or new_state(c)
-        write_config_json(run_dir(out, c) / "config.json", c)
-        groups.setdefault(stack_key(c), []).append(state)
-    for states in groups.values():
-        t0 = time.time()
-        fit_side_by_side(states, [run_dir(out, s.config) for s in states], progress=progress)
-        seconds = (time.time() - t0) / len(states)
-        for s in states:
-            write_run_results(s, run_dir(out, s.config), final_samples or DEFAULT_N, seconds)
-    return [json.loads((run_dir(out, c) / RESULT_NAME).read_text()) for c in configs]
+    todo = [c for c in configs if finished_result(run_dir(out, c), c) is None]  # checks every run before training
+    with ExitStack() as locks:
+        for c in todo:  # one writer per run folder: a second sweep or a notebook is refused
+            locks.enter_context(run_lock(run_dir(out, c)))
+            (run_dir(out, c) / RESULT_NAME).unlink(missing_ok=True)  # a stale or damaged result is no longer true
+        groups: dict[tuple, list[TrainState]] = {}
+        for c in todo:
+            state = resume_state(run_dir(out, c), c) or new_state(c)
+            write_config_json(run_dir(out, c) / "config.json", c)
+            groups.setdefault(stack_key(c), []).append(state)
+        for states in groups.values():
+            t0 = time.time()
+            fit_side_by_side(states, [run_dir(out, s.config) for s in states], progress=progress)
+            seconds = (time.time() - t0) / len(states)
+            for s in states:
+                write_run_results(s, run_dir(out, s.config), final_samples or DEFAULT_N, seconds)
+    return [read_result(run_dir(out, c) / RESULT_NAME) for c in configs]
 
 
 def compact_history(history: History, every: int = 10) -> dict[str, "object"]:
@@ -363,7 +370,7 @@ def write_run_results(state: TrainState, out_dir: Path, n_final: int, seconds_pe
 
     import numpy as np
 
-    from .checkpoint import atomic_write
+    from .checkpoint import atomic_write, write_generator_file, write_result
     from .metrics import evaluate_generator
 
     h = state.history
@@ -377,14 +384,13 @@ def write_run_results(state: TrainState, out_dir: Path, n_final: int, seconds_pe
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
     atomic_write(out_dir / "history.npz", lambda f: f.write(buf.getvalue()))
-    atomic_write(out_dir / "generator.pt", lambda f: torch.save(
-        {"config": state.config.to_dict(), "G": {k: v.cpu() for k, v in state.G.state_dict().items()}}, f))
+    write_generator_file(out_dir / "generator.pt", state.G, state.config)
     metrics = {} if state.stopped else evaluate_generator(state.G, n=n_final, seed=state.config.seed,
                                                            data_root=state.config.data_root)
     result = {"label": label(state.config), "config": state.config.to_dict(), "steps": state.step,
               "epochs": state.epoch, "stopped": state.stopped, "events": [e["kind"] for e in h.events],
               "metrics_n": n_final, "metrics": metrics, "seconds": round(seconds_per_run, 1)}
-    atomic_write_text(out_dir / RESULT_NAME, json.dumps(result, indent=2) + "\n")
+    write_result(out_dir / RESULT_NAME, result)
     return result
 
 
@@ -392,7 +398,7 @@ def load_results(out: str | Path) -> list[dict]:
     """Every finished run's result.json under a sweep folder, with its folder added as 'dir'."""
     rows = []
     for path in sorted(Path(out).glob(f"*/{RESULT_NAME}")):
-        r = json.loads(path.read_text())
+        r = read_result(path)
         r["dir"] = str(path.parent)
         rows.append(r)
     return rows
@@ -494,16 +500,22 @@ def cmd_sweep(a) -> int:
 
     from .config import resolve_device
 
+    from .config import check_count
+    from .files import check_out_dir
+
     base = TrainConfig(device=a.device, data_root=a.data_root, train_images=a.train_images)
+    if a.final_samples is not None:  # checked now, not after hours of training
+        check_count("--final-samples", a.final_samples, 100, "the final metrics need at least 100 images (evaluate -n)")
+    check_out_dir(a.out)
     if a.runs is not None:  # a worker: train its share of the runs on one thread
         torch.set_num_threads(1)
         run_sweep(a.name, a.seeds, a.epochs, a.out, base, a.eval_every, a.eval_samples, a.final_samples,
                   only=[int(i) for i in a.runs.split(",") if i], progress=not a.no_progress)
         return 0
     sweep_configs(a.name, a.seeds, a.epochs, base)  # validate before spawning anything
+    if a.workers is not None and not 1 <= a.workers <= 64:
+        raise ValueError(f"--workers={a.workers} is not allowed: an integer from 1 to 64 (leave it out for the default)")
     workers = a.workers or (2 if resolve_device(a.device).type == "cpu" and (os.cpu_count() or 1) >= 2 else 1)
-    if workers < 1:
-        raise ValueError(f"workers={workers} is not allowed: a positive number of processes")
     t0 = time.time()
     if workers == 1:
         run_sweep(a.name, a.seeds, a.epochs, a.out, base, a.eval_every, a.eval_samples, a.final_samples,
@@ -539,13 +551,13 @@ def balance(configs: Sequence[TrainConfig], out: Path, workers: int) -> list[lis
     left = []
     for i, c in enumerate(configs):
         d = run_dir(out, c)
-        if (d / RESULT_NAME).is_file():
+        if finished_result(d, c) is not None:
             continue
         done = 0
         if (d / CHECKPOINT_NAME).is_file():
             try:
-                done = int(torch.load(d / CHECKPOINT_NAME, map_location="cpu", weights_only=True)["step"])
-            except Exception:  # a damaged checkpoint: resume_state falls back or restarts; count it whole
+                done = int(load_checkpoint(d / CHECKPOINT_NAME)["step"])
+            except CheckpointError:  # damaged: resume_state falls back or restarts; count it whole
                 done = 0
         cost = (c.epochs * c.steps_per_epoch - done) * (1.3 if c.optimizer == "adam" else 1.0)
         left.append((cost, c.optimizer, i))
@@ -591,7 +603,9 @@ class RunResult:
         """The trained G, loaded from generator.pt."""
         from .models import Generator
 
-        d = torch.load(self.dir / "generator.pt", map_location="cpu", weights_only=True)
+        from .checkpoint import read_generator_file
+
+        d = read_generator_file(self.dir / "generator.pt")
         G = Generator(self.config.z_dim, self.config.hidden_dim, self.config.leaky_slope)
         G.load_state_dict(d["G"])
         return G.eval()

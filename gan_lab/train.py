@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import math
 import sys
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
@@ -17,6 +18,40 @@ from .models import Discriminator, Generator, build_models
 
 N_FIXED = 64  # images in the fixed-noise grid (8 x 8)
 SATURATION_STREAK = 100  # consecutive saturated steps before we warn
+WEIGHT_LIMIT = 1e4  # |weight| above this is a blown-up run (healthy runs, saturated ones too, stay below 100)
+IMAGE_PIXELS = 28 * 28
+_CHECKED_D: "weakref.WeakSet[nn.Module]" = weakref.WeakSet()  # discriminators whose real images were checked
+
+
+def check_real_images(x_real: torch.Tensor) -> None:
+    """Raise ValueError if a batch of real images is not in [-1, 1] (G's Tanh range) or holds NaN/inf."""
+    x = x_real.detach()
+    bad = (~torch.isfinite(x)).sum().item()
+    if bad:
+        raise ValueError(f"the real images hold {bad} NaN or infinite value(s): the data is broken before training "
+                         "(check how the images were loaded and normalised); expected finite values in [-1, 1]")
+    lo, hi = x.min().item(), x.max().item()
+    found = f"found values from {lo:.4g} to {hi:.4g}"
+    if hi > 1 + 1e-4 and hi <= 255 and lo >= 0:
+        raise ValueError(f"the real images look like raw 0..255 pixels ({found}); expected [-1, 1], the range of G's "
+                         "Tanh: use ToTensor() then Normalize((0.5,), (0.5,)), or x / 127.5 - 1")
+    if lo >= 0 and hi <= 1 + 1e-4:
+        raise ValueError(f"the real images look like [0, 1] pixels ({found}, nothing below 0); expected [-1, 1], the "
+                         "range of G's Tanh: add Normalize((0.5,), (0.5,)) after ToTensor(), or use x * 2 - 1")
+    if lo < -1 - 1e-4 or hi > 1 + 1e-4:
+        raise ValueError(f"the real images are not in [-1, 1] ({found}); scale them to [-1, 1], the range of G's Tanh")
+
+
+def check_weights(*models: nn.Module) -> Optional[str]:
+    """None if every weight is finite and below WEIGHT_LIMIT, else a short description of the worst one."""
+    for model in models:
+        for name, p in model.named_parameters():
+            big = p.detach().abs().max().item()
+            if not math.isfinite(big):
+                return f"{type(model).__name__}.{name} holds NaN or inf"
+            if big > WEIGHT_LIMIT:
+                return f"{type(model).__name__}.{name} reaches |w| = {big:.3g}, above {WEIGHT_LIMIT:g}"
+    return None
 
 
 @dataclass
@@ -37,6 +72,9 @@ def train_step(G: Generator, D: Discriminator, optD: torch.optim.Optimizer, optG
     With criterion=nn.BCEWithLogitsLoss(), D must output logits; D_x and D_G_z are still reported as
     probabilities.
     """
+    if x_real[0].numel() == IMAGE_PIXELS and D not in _CHECKED_D:  # images, seen for the first time by this D
+        check_real_images(x_real)
+        _CHECKED_D.add(D)
     batch_size = x_real.size(0)
     device = x_real.device
     lab_real = torch.ones(batch_size, 1, device=device)
@@ -231,16 +269,32 @@ def _progress_bar(total: int, initial: int, enabled: bool):
 
 
 def fit(config: TrainConfig, out_dir: Optional[str | Path] = None, *, resume: bool = False,
-        callback: Optional[Callable[[TrainState], None]] = None, progress: bool = True) -> TrainState:
+        callback: Optional[Callable[[TrainState], None]] = None, progress: bool = True,
+        overwrite: bool = False) -> TrainState:
     """Train G and D as `config` says; checkpoint every epoch into out_dir; return the final state.
 
     resume=True continues from out_dir/checkpoint.pt when it exists (same configuration; the
-    number of epochs or max_steps may grow). callback(state) runs after every epoch.
-    A non-finite loss stops training; state.stopped says why and the history so far is kept.
+    number of epochs or max_steps may grow). A folder that holds a run is refused without resume,
+    unless overwrite=True replaces it. callback(state) runs after every epoch. A non-finite loss or
+    blown-up weights stop training; state.stopped says why and the history so far is kept.
     """
+    if out_dir is None:
+        return _fit(config, None, False, callback, progress)
+    from .checkpoint import prepare_run_dir
+    from .files import check_out_dir, run_lock
+
+    out_dir = check_out_dir(out_dir)
+    with run_lock(out_dir):  # one writer per run folder
+        prepare_run_dir(out_dir, resume, overwrite)
+        return _fit(config, out_dir, resume, callback, progress)
+
+
+def _fit(config: TrainConfig, out_dir: Optional[Path], resume: bool,
+         callback: Optional[Callable[[TrainState], None]], progress: bool) -> TrainState:
+    """fit's loop, once the output folder is checked and locked."""
     from . import checkpoint as ckpt
 
-    out_dir = Path(out_dir) if out_dir is not None else None
+    TrainConfig.from_dict(config.to_dict())  # validate again: a field may have been changed after creation
     state = None
     if resume and out_dir is not None:
         state = ckpt.resume_state(out_dir, config)
@@ -260,6 +314,8 @@ def fit(config: TrainConfig, out_dir: Optional[str | Path] = None, *, resume: bo
     try:
         while state.step < end:
             _run_epoch(state, batches, criterion, end, pbar, watch)
+            if not state.stopped:
+                _stop_if_blown_up(state)
             if state.stopped:
                 break
             if state.step_in_epoch == steps_per_epoch:  # the epoch is complete
@@ -307,6 +363,17 @@ def _run_epoch(state: TrainState, batches, criterion: nn.Module, end: int, pbar,
             pbar.update(state.step - pbar.n)
         if state.step >= end:
             return
+
+
+def _stop_if_blown_up(state: TrainState) -> None:
+    """Stop the run (state.stopped) when a weight is NaN, inf or absurdly large, even if the losses look finite."""
+    problem = check_weights(state.G, state.D)
+    if problem:
+        cfg = state.config
+        state.stopped = (f"Training stopped at step {state.step} (epoch {state.epoch + 1}): the weights have blown up "
+                         f"({problem}). Try lower learning rates (now lr_d={cfg.lr_d:g}, lr_g={cfg.lr_g:g}). The last "
+                         "checkpoint holds the last good weights.")
+        _log(state, "diverged", state.stopped)
 
 
 def _finish_epoch(state: TrainState) -> None:

@@ -81,7 +81,8 @@ def test_sweeps_are_the_studies_of_the_course():
     assert [c.seed for c in sweep_configs("zdim", 3, 5)][:3] == [0, 1, 2]
     with pytest.raises(ValueError, match="sweep='beta'.*one of"):
         sweep_configs("beta", 1, 1)
-    assert set(SWEEPS) == {"optimizer", "zdim", "lr"}
+    assert set(SWEEPS) == {"optimizer", "zdim", "lr", "logits"}
+    assert [(c.lr_d, c.logits) for c in sweep_configs("logits", 1, 40)] == [(0.3, True)]
 
 
 def _sweep_cmd(root, out, *extra):
@@ -117,8 +118,11 @@ def test_killed_sweep_resumes_without_redoing_finished_runs(tmp_path):
         assert (out / name / RESULT_NAME).stat().st_mtime_ns == mtime
     for run in sorted(p.parent.name for p in reference.glob(f"*/{RESULT_NAME}")):
         a, b = load_checkpoint(reference / run / "checkpoint.pt"), load_checkpoint(out / run / "checkpoint.pt")
-        for col in ("lossD", "lossG"):  # resumed runs continue exactly where they stopped
-            assert torch.equal(a["history"][col], b["history"][col]), f"{run}: {col} differs after resume"
+        for col in ("lossD", "lossG"):
+            # Each run resumes exactly from its checkpoint, but after a resume the runs may be grouped into other
+            # stacks (other batched products), so float rounding can differ by ~1e-7: the guarantee is 1e-6.
+            diff = (a["history"][col] - b["history"][col]).abs().max()
+            assert diff < 1e-6, f"{run}: {col} differs by {diff} after resume"
     rows = json.loads((out / "summary_zdim.json").read_text())
     assert [row["label"] for row in rows] == [f"sgd lr 0.1 z {z}" for z in (20, 50, 100, 200)]
     assert all(row["seeds"] == 2 and "FD_mnist" in row for row in rows)
