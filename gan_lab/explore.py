@@ -51,13 +51,22 @@ def gif_html(data: bytes, width: int = 360) -> str:
     return f'<img src="data:image/gif;base64,{base64.b64encode(data).decode()}" width="{width}">'
 
 
-def interpolate(G: Generator, z0: torch.Tensor, z1: torch.Tensor, steps: int = 10) -> torch.Tensor:
-    """G's images along the straight line from z0 to z1 (steps images, both ends included)."""
-    t = torch.linspace(0, 1, steps).unsqueeze(1)
-    z = (1 - t) * z0.view(1, -1) + t * z1.view(1, -1)
+def interpolate_z(z0: torch.Tensor, z1: torch.Tensor, steps: int = 10) -> torch.Tensor:
+    """`steps` latent vectors evenly spaced on the straight line from z0 to z1, both ends included: (steps, z_dim)."""
+    t = torch.linspace(0, 1, steps, dtype=z0.dtype, device=z0.device).unsqueeze(1)
+    return (1 - t) * z0.reshape(1, -1) + t * z1.reshape(1, -1)
+
+
+def images_from(G: Generator, z: torch.Tensor) -> torch.Tensor:
+    """G's images for the latent vectors z (computed on G's device, returned on the CPU)."""
     device = next(G.parameters()).device
     with torch.no_grad():
         return G(z.to(device)).cpu()
+
+
+def interpolate(G: Generator, z0: torch.Tensor, z1: torch.Tensor, steps: int = 10) -> torch.Tensor:
+    """G's images along the straight line from z0 to z1 (steps images, both ends included)."""
+    return images_from(G, interpolate_z(z0, z1, steps))
 
 
 def plot_interpolations(rows: Sequence[torch.Tensor], title: str = "Walking in latent space") -> Figure:

@@ -140,9 +140,17 @@ def test_01_toy_panel(open_lab):
     status = panel.locator(".widget-html-content").first
     for what in (steps, data, train, reset, status, panel.locator(".widget-output img")):
         assert what.is_visible(), what
-    # In smoke mode the notebook clicked Train once itself (in the kernel, without a front end).
-    assert status.inner_text().startswith("step 200,"), status.inner_text()
+    # Nothing trains until a learner clicks.
+    assert status.inner_text().startswith("step 0"), status.inner_text()
+    untrained = images(panel)
+    assert len(untrained) == 1, untrained
     lab.screenshot("after-run-all", scroll_to=panel)
+
+    # The first click trains the panel's first setting (PANEL_STEPS = 200) and replaces the picture.
+    train.click()
+    lab.wait_for(lambda: status.inner_text().startswith("step 200,") and images(panel) != untrained,
+             CLICK_TIMEOUT, "the toy panel to train 200 steps and redraw")
+    lab.screenshot("after-first-train-click", scroll_to=panel)
 
     # A slider move reaches the kernel, whose observer renames the button.
     set_slider(steps, "50")
@@ -195,10 +203,10 @@ def test_03_training_panel_and_latent_explorer(open_lab):
     status = panel.locator(".widget-html-content").first
     for what in (optimizer, z_dim, batch, lr_d, lr_g, epochs, train, progress, status):
         assert what.is_visible(), what
-    # The notebook's own smoke-mode click (3 epochs, in the kernel) left its plots in the panel.
-    assert re.search(r"Done: \d+ steps, 3 epochs", status.inner_text()), status.inner_text()
+    # Run All does not click Train (the cell below the panel trains the run itself): the panel is untouched.
+    assert status.inner_text().startswith("Choose settings and click"), status.inner_text()
     before = images(panel)
-    assert len(before) == 2, before
+    assert before == [], before
     lab.screenshot("after-run-all", scroll_to=panel)
 
     # -- choose other settings in the browser
