@@ -29,8 +29,7 @@
 # * recognise two ways training fails: a discriminator that wins, and mode collapse.
 #
 # **Time:** about 45–60 minutes of reading and three short exercises (an estimate); running every cell
-# took about 2 minutes on a 2-core CPU (measured while other work shared the CPU; the toy trainings in
-# Sections 5 and 6 are most of it).
+# takes about 1 minute, measured on a 2-core CPU (the toy trainings in Sections 5 and 6 are most of it).
 
 # %%
 # Setup. On Colab: fetch gan_lab (code and shipped results), install it without touching Colab's

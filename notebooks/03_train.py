@@ -19,7 +19,8 @@
 # * walk through latent space and test whether a generator copies its training images.
 #
 # **Time:** about 35 minutes of reading and 40 minutes for the five exercises (an estimate). Running every
-# cell took about 17 minutes, measured on a busy 2-core CPU; training 100 epochs is most of it.
+# cell took 3 minutes on one 2-core CPU and 19 minutes on a slower one (both measured); training 100
+# epochs is most of it.
 
 # %%
 # Setup. On Colab: fetch gan_lab (code and shipped results), install it without touching Colab's

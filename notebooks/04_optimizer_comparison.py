@@ -19,8 +19,8 @@
 # * explain, with a two-line game, why momentum (Adam's $\beta_1$) can make a GAN's training spiral;
 # * tell a collapsed generator from its digit histogram.
 #
-# **Time:** about 45 minutes to read and do the exercises; running every cell takes about 1 minute on a
-# 2-core CPU (it loads the shipped results; retraining them takes hours, see section 1).
+# **Time:** about 45 minutes to read and do the exercises; running every cell takes about 30 seconds,
+# measured on a 2-core CPU (it loads the shipped results; retraining them takes hours, see section 1).
 
 # %%
 # Setup. On Colab: fetch gan_lab (code and shipped results), install it without touching Colab's

@@ -23,7 +23,7 @@
 # - explain what z_dim can and cannot change in this generator, whose first layer has 128 units.
 #
 # **Time:** about 40 minutes: 30 minutes for reading and 10 minutes for the two exercises (an estimate). Running every
-# cell takes about 40 seconds, measured on a 2-core CPU (it loads the shipped results; nothing is trained).
+# cell takes about 20 seconds, measured on a 2-core CPU (it loads the shipped results; nothing is trained).
 
 # %%
 # Setup. On Colab: fetch gan_lab (code and shipped results), install it without touching Colab's
