@@ -14,12 +14,12 @@ from torch import nn
 
 from .config import TrainConfig, resolve_device
 from .data import TensorBatches, load_dataset, load_images, make_dataloader
-from .models import Discriminator, Generator, build_models
+from .models import IMAGE_DIM, Discriminator, Generator, build_models
 
 N_FIXED = 64  # images in the fixed-noise grid (8 x 8)
 SATURATION_STREAK = 100  # consecutive saturated steps before we warn
 WEIGHT_LIMIT = 1e4  # |weight| above this is a blown-up run (healthy runs, saturated ones too, stay below 100)
-IMAGE_PIXELS = 28 * 28
+IMAGE_PIXELS = IMAGE_DIM  # the name train_step uses for a flattened image
 _CHECKED_D: "weakref.WeakSet[nn.Module]" = weakref.WeakSet()  # discriminators whose real images were checked
 
 

@@ -15,12 +15,12 @@ from PIL import Image
 from torch import nn
 from torchvision import transforms
 
+from ..models import IMAGE_DIM
 from . import Mistake, exercise, expect
 
 N = 6  # images per test batch: small, and not a size that appears in the architecture
 HIDDEN = 128
 SLOPE = 0.2
-IMAGE_DIM = 28 * 28
 D_LAYERS = ("fc1", "act", "fc2", "sigmoid")
 G_LAYERS = ("fc1", "act", "fc2", "tanh")
 D_PARAMETERS = IMAGE_DIM * HIDDEN + HIDDEN + HIDDEN * 1 + 1  # 100,609
