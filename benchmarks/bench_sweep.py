@@ -6,12 +6,13 @@ One run-step is one D step plus one G step of one run (batch 64). The runs are t
 report's study (SGD z_dim 20/50/100/200 and SGD vs Adam at z_dim 100), cut to --steps each:
 (a) one after another, the textbook loop (torchvision transforms + DataLoader + train_step);
 (b) one after another, the package's single-run path (gan_lab.fit, data as one tensor);
-(c) the side-by-side trainer (gan_lab.sweep), stacks of runs in one process with torch's threads,
-    and in two processes of one thread each (what `sweep --workers 2` does; CPU only).
+(c) the side-by-side trainer (gan_lab.stack), stacks of runs in one process with torch's threads,
+    and in two processes of one thread each (what `sweep --workers 2` does; CPU only). Runs share a
+    stack when they have the same architecture and optimizer settings (so each z_dim has its own).
 With --device cuda the same three paths run on the GPU.
 Prints run-steps/s of each, the ratios to (b), and the time the report's full study would take; then
-the zdim sweep's 12 runs trained as one zero-padded stack and as one stack per z_dim; then
-the arithmetic ceiling: how fast (b) and (c) would be if a run-step cost only its large matrix products
+12 seeds of one configuration in one stack (the shape of a sweep's stacks) and the zdim sweep's 12 runs
+(a stack per z_dim); then the arithmetic ceiling: how fast (b) and (c) would be if a run-step cost only its large matrix products
 at the speed that torch.bmm reaches on them alone.
 """
 from __future__ import annotations
@@ -27,13 +28,14 @@ import torch
 
 from bench_train import textbook_run  # benchmarks/ is on sys.path when a script here runs
 from gan_lab import TrainConfig, fit, load_dataset, load_images
-from gan_lab.sweep import fit_side_by_side, stack_key
-from gan_lab.train import new_state
+from gan_lab.stack import fit_side_by_side, group_by_stack
+from gan_lab.state import new_state
 
 FULL_STUDY = 6 * 100 * 938  # 2 optimizers + 4 z_dims, 100 epochs of 938 steps: 562,800 run-steps
 STUDY = [TrainConfig(optimizer="sgd", z_dim=z) for z in (20, 50, 100, 200)] + [TrainConfig(optimizer="adam")]
 STUDY.insert(2, TrainConfig(optimizer="sgd", z_dim=100, seed=1))  # 6 runs: the z_dim 100 SGD run appears twice
 ZDIM_STUDY = [TrainConfig(optimizer="sgd", z_dim=z, seed=s) for z in (20, 50, 100, 200) for s in range(3)]
+SEEDS_12 = [TrainConfig(optimizer="sgd", seed=s) for s in range(12)]  # one configuration, 12 seeds: one stack
 
 
 def textbook(configs: list[TrainConfig], steps: int, device: str) -> float:
@@ -51,23 +53,15 @@ def single(configs: list[TrainConfig], steps: int, device: str) -> float:
     return len(configs) * steps / (time.perf_counter() - t0)
 
 
-def side_by_side(configs: list[TrainConfig], steps: int, images: torch.Tensor, by_shape: bool = False) -> float:
-    """Whole epochs of a train_images subset sized so that the epochs add up to about `steps` steps.
-
-    by_shape=False stacks runs of different z_dim together (zero-padded, as `sweep` does); True gives
-    each z_dim its own stack.
-    """
+def side_by_side(configs: list[TrainConfig], steps: int, images: torch.Tensor) -> float:
+    """Whole epochs of a train_images subset sized so that the epochs add up to about `steps` steps."""
     epochs = math.ceil(steps / 937)
     per_epoch = math.ceil(steps / epochs)
     n = per_epoch * 64
     t0 = time.perf_counter()
-    groups: dict[tuple, list] = {}
-    for c in configs:
-        c = c.replace(device=str(images.device), epochs=epochs, train_images=n)
-        key = stack_key(c) + ((c.z_dim,) if by_shape else ())
-        groups.setdefault(key, []).append(new_state(c))
-    for states in groups.values():
-        fit_side_by_side(states, progress=False, images=images[:n])
+    states = [new_state(c.replace(device=str(images.device), epochs=epochs, train_images=n)) for c in configs]
+    for group in group_by_stack(states):
+        fit_side_by_side(group, progress=False, images=images[:n])
     return len(configs) * epochs * per_epoch / (time.perf_counter() - t0)
 
 
@@ -127,11 +121,10 @@ def main() -> None:
     base = rates["(b) package single-run path, one after another"]
     for name, r in rates.items():
         print(f"{name:52s} {r:7.1f} run-steps/s  ({r / base:4.2f}x (b))  full study: {FULL_STUDY / r / 60:5.1f} min")
-    # Runs of different z_dim: one zero-padded stack, or one stack per z_dim (the zdim sweep, 3 seeds).
-    padded = side_by_side(ZDIM_STUDY, a.steps, images)
-    grouped = side_by_side(ZDIM_STUDY, a.steps, images, by_shape=True)
-    print(f"zdim sweep, 12 runs, one process: one padded stack {padded:.1f} run-steps/s, "
-          f"a stack per z_dim {grouped:.1f} run-steps/s (padded/grouped {padded / grouped:.2f}x)")
+    same = side_by_side(SEEDS_12, a.steps, images)
+    grouped = side_by_side(ZDIM_STUDY, a.steps, images)
+    print(f"12 seeds of one configuration, one stack: {same:.1f} run-steps/s; "
+          f"zdim sweep, 12 runs, a stack per z_dim: {grouped:.1f} run-steps/s (one process)")
     if a.device != "cpu":
         return
     # The ceiling: if every run-step were only its large products at the speed bmm reaches alone.

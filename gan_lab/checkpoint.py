@@ -5,50 +5,32 @@ import csv
 import io
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Optional
 
 import torch
 
 from .config import RESUMABLE_CHANGES, TrainConfig, resolve_device
-from .files import atomic_write, atomic_write_text, digest, json_digest  # noqa: F401 (atomic_write: used by others)
+from .files import DamagedFileError, atomic_write, atomic_write_text, digest, json_digest
 from .models import Generator
-from .train import History, TrainState, _log, check_weights, new_state
+from .state import STATE_FORMAT, History, TrainState, check_weights, new_state
 
 CHECKPOINT_NAME = "checkpoint.pt"
 PREVIOUS_NAME = "checkpoint.prev.pt"  # the one before, kept in case the newest is damaged
+GENERATOR_NAME = "generator.pt"  # a sweep run's trained G, kept after its checkpoints
 RESULT_NAME = "result.json"  # a sweep run's results, written last: it marks the run as done
-FORMAT_VERSION = 1
+FORMAT_VERSION = STATE_FORMAT
 
 
-class CheckpointError(RuntimeError):
+class CheckpointError(DamagedFileError):
     """A checkpoint file is missing, damaged, or does not fit the requested run."""
-
-
-def state_to_dict(state: TrainState) -> dict:
-    """Everything needed to continue the run bit for bit, as tensors and plain types."""
-    return {
-        "format": FORMAT_VERSION,
-        "config": state.config.to_dict(),
-        "device_type": state.device.type,
-        "G": state.G.state_dict(),
-        "D": state.D.state_dict(),
-        "optD": state.optD.state_dict(),
-        "optG": state.optG.state_dict(),
-        "fixed_noise": state.fixed_noise.cpu(),
-        "rng": {"data": state.data_gen.get_state(), "noise": state.noise_gen.get_state(),
-                "epoch_start": state.epoch_start_rng if state.epoch_start_rng is not None else torch.zeros(0, dtype=torch.uint8)},
-        "epoch": state.epoch,
-        "step": state.step,
-        "step_in_epoch": state.step_in_epoch,
-        "history": state.history.to_dict(),
-    }
 
 
 def save_checkpoint(path: str | Path, state: TrainState) -> None:
     """Atomically write a checkpoint; the file it replaces is kept as checkpoint.prev.pt."""
     path = Path(path)
-    d = state_to_dict(state)
+    d = state.state_dict()
     d["sha256"] = digest(d)  # of the content: a flipped bit anywhere in it shows on load
     buf = io.BytesIO()
     torch.save(d, buf)
@@ -110,25 +92,11 @@ def state_from_dict(d: dict, config: Optional[TrainConfig] = None) -> TrainState
                               f"{device.type}; set device='{d['device_type']}'")
     state = new_state(config)
     try:
-        return _fill_state(state, d, device)
+        state.load_state_dict(d)
+        return state
     except (KeyError, TypeError, RuntimeError, IndexError) as e:  # readable, but not what save_checkpoint writes
         raise CheckpointError(f"a checkpoint of {saved.run_name()} is damaged: {type(e).__name__} "
                               f"{str(e).splitlines()[0] if str(e) else ''}".rstrip()) from None
-
-
-def _fill_state(state: TrainState, d: dict, device: torch.device) -> TrainState:
-    """Load a checkpoint dict's weights, optimizer states, random generators and counters into a fresh state."""
-    state.G.load_state_dict(d["G"])
-    state.D.load_state_dict(d["D"])
-    state.optD.load_state_dict(d["optD"])
-    state.optG.load_state_dict(d["optG"])
-    state.fixed_noise = d["fixed_noise"].to(device)
-    state.data_gen.set_state(d["rng"]["data"])
-    state.noise_gen.set_state(d["rng"]["noise"])
-    state.epoch_start_rng = d["rng"]["epoch_start"] if len(d["rng"]["epoch_start"]) else None
-    state.epoch, state.step, state.step_in_epoch = d["epoch"], d["step"], d["step_in_epoch"]
-    state.history = History.from_dict(d["history"])
-    return state
 
 
 def _check_same_run(saved: TrainConfig, new: TrainConfig) -> TrainConfig:
@@ -172,24 +140,29 @@ def resume_state(out_dir: str | Path, config: TrainConfig) -> Optional[TrainStat
             errors.append(str(e))
             continue
         if errors:  # the newest was damaged: say which one we fell back to
-            _log(state, "resume", f"{errors[0]} Resumed from {path.name} (step {state.step}) instead.")
+            state.log("resume", f"{errors[0]} Resumed from {path.name} (step {state.step}) instead.")
         return state
     if errors:
         raise CheckpointError(" ".join(errors) + " No readable checkpoint is left; start over without resume.")
     return None
 
 
-def load_generator(path: str | Path, device: str | torch.device = "cpu") -> tuple[Generator, TrainConfig]:
-    """The trained G (in eval mode) and its configuration from a checkpoint."""
-    d = load_checkpoint(path, map_location=device)
+def load_generator(path: str | Path, device: str | torch.device = "cpu",
+                   refuse_blown_up: bool = True) -> tuple[Generator, TrainConfig]:
+    """The trained G (in eval mode) and its configuration, from a checkpoint.pt or a sweep run's generator.pt.
+
+    Weights beyond state.WEIGHT_LIMIT raise CheckpointError unless refuse_blown_up=False (to study such a run).
+    """
+    is_generator_file = Path(path).name == GENERATOR_NAME
+    d = read_generator_file(path) if is_generator_file else load_checkpoint(path, map_location=device)
     config = TrainConfig.from_dict({**d["config"], "device": str(torch.device(device))})
     G = Generator(config.z_dim, config.hidden_dim, config.leaky_slope).to(device)
     G.load_state_dict(d["G"])
-    problem = check_weights(G)
+    problem = check_weights(G) if refuse_blown_up else None
     if problem:
         raise CheckpointError(f"{path} holds a generator whose weights have blown up ({problem}): the run diverged "
-                              f"before step {d['step']}. Use {Path(path).with_name(PREVIOUS_NAME)} or train again "
-                              "with lower learning rates.")
+                              f"before step {d.get('step', 'its last')}. Use {Path(path).with_name(PREVIOUS_NAME)} or "
+                              "train again with lower learning rates.")
     return G.eval(), config
 
 
@@ -266,8 +239,6 @@ def finished_result(run_dir: Path, config: TrainConfig) -> Optional[dict]:
 
 
 def _warn(message: str) -> None:
-    import sys
-
     print(f"[gan_lab] {message}", file=sys.stderr)
 
 
@@ -289,19 +260,3 @@ def write_history_csv(path: str | Path, history: History) -> None:
 def write_config_json(path: str | Path, config: TrainConfig) -> None:
     """config.json with every hyperparameter of the run."""
     atomic_write_text(path, json.dumps(config.to_dict(), indent=2) + "\n")
-
-
-def write_run_files(state: TrainState, out_dir: str | Path) -> None:
-    """config.json, history.csv, losses.png and samples.png (8 x 8 fixed-noise grid) in out_dir."""
-    from .plotting import plot_grid, plot_losses, save_figure
-
-    out_dir = Path(out_dir)
-    write_config_json(out_dir / "config.json", state.config)
-    write_history_csv(out_dir / "history.csv", state.history)
-    if len(state.history):
-        save_figure(plot_losses(state.history, title=f"GAN losses ({_describe(state.config)})"), out_dir / "losses.png")
-    save_figure(plot_grid(state.fixed_samples(), f"Fixed-noise samples after {state.step} steps"), out_dir / "samples.png")
-
-
-def _describe(c: TrainConfig) -> str:
-    return f"{c.optimizer}, lr_d={c.lr_d:g}, lr_g={c.lr_g:g}, z_dim={c.z_dim}, batch {c.batch_size}"

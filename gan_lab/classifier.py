@@ -7,24 +7,24 @@ trains it again from the seed.
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import io
 import json
 import math
 import sys
 import time
-from dataclasses import asdict, dataclass
-from pathlib import Path
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Iterator, Optional
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .checkpoint import CheckpointError, atomic_write, atomic_write_text
+from .config import check_int
 from .data import load_images, load_labels
+from .files import DamagedFileError, atomic_write, atomic_write_text
 
 ASSET_DIR = Path(__file__).resolve().parent / "assets"
 WEIGHTS_NAME = "mnist_classifier.pt"
@@ -35,7 +35,7 @@ MIN_ACCURACY = 0.99  # a weaker judge would blur the metrics; refuse to ship one
 REBUILD_HINT = "reinstall gan_lab, or rebuild the weights with `python -m gan_lab train-classifier`"
 
 
-class ClassifierError(CheckpointError):
+class ClassifierError(DamagedFileError):
     """The shipped classifier weights are missing, damaged, or do not match their recorded checksum."""
 
 
@@ -71,19 +71,12 @@ class ClassifierSettings:
     max_lr: float = 3e-3  # peak of the one-cycle schedule (Adam)
 
     def __post_init__(self) -> None:
-        _check_int("seed", self.seed, 0, None)
-        _check_int("epochs", self.epochs, 1, 100)
-        _check_int("batch_size", self.batch_size, 1, 60_000)
+        check_int("seed", self.seed, 0, None)
+        check_int("epochs", self.epochs, 1, 100)
+        check_int("batch_size", self.batch_size, 1, 60_000)
         lr = self.max_lr
         if not isinstance(lr, (int, float)) or isinstance(lr, bool) or not math.isfinite(lr) or lr <= 0:
             raise ValueError(f"max_lr={lr!r} is not allowed: a positive finite learning rate, e.g. 3e-3")
-
-
-def _check_int(name: str, value: Any, low: int, high: Optional[int]) -> None:
-    ok = isinstance(value, int) and not isinstance(value, bool) and value >= low and (high is None or value <= high)
-    if not ok:
-        allowed = f"an integer >= {low}" if high is None else f"an integer from {low} to {high}"
-        raise ValueError(f"{name}={value!r} is not allowed: {allowed}")
 
 
 def train_classifier(settings: Optional[ClassifierSettings] = None, data_root: Optional[str] = None,
@@ -226,37 +219,3 @@ def _read_weights(data: bytes, path: Path, sha256: str) -> MnistClassifier:
         p.requires_grad_(False)
     model.weights_sha256 = sha256  # lets callers key caches by the exact weights
     return model.eval()
-
-
-def add_train_classifier_args(p: argparse.ArgumentParser) -> None:
-    """Options of `python -m gan_lab train-classifier`."""
-    d = ClassifierSettings()
-    p.add_argument("--seed", type=int, default=d.seed, help=f"seed for init and data order (default: {d.seed})")
-    p.add_argument("--epochs", type=int, default=d.epochs, help=f"passes over the 60,000 images (default: {d.epochs})")
-    p.add_argument("--batch-size", type=int, default=d.batch_size, help=f"images per batch (default: {d.batch_size})")
-    p.add_argument("--max-lr", type=float, default=d.max_lr, help=f"peak learning rate (default: {d.max_lr})")
-    p.add_argument("--data-root", default=None, help="dataset folder (default: $GAN_LAB_DATA_DIR, else ./data)")
-    p.add_argument("--out", default=str(ASSET_DIR),
-                   help="folder for mnist_classifier.pt and .json (default: the package's assets folder)")
-
-
-def cmd_train_classifier(a: argparse.Namespace) -> int:
-    """Train, test, and write the weights with their record; exit 3 (nothing written) below 99% accuracy."""
-    settings = ClassifierSettings(seed=a.seed, epochs=a.epochs, batch_size=a.batch_size, max_lr=a.max_lr)
-    shipped = ASSET_DIR / RECORD_NAME
-    old_sha = json.loads(shipped.read_text())["sha256"] if shipped.is_file() else None
-    start = time.perf_counter()
-    model = train_classifier(settings, a.data_root)
-    seconds = time.perf_counter() - start
-    accuracy = test_accuracy(model, a.data_root)
-    if accuracy < MIN_ACCURACY:
-        print(f"error: test accuracy {accuracy:.2%} is below {MIN_ACCURACY:.0%}; weights not written", file=sys.stderr)
-        return 3
-    record = {"settings": asdict(settings), "train_seconds": round(seconds, 1), "test_accuracy": accuracy,
-              "torch": torch.__version__, "torch_threads": 1}
-    weights = save_classifier(model, record, a.out)
-    sha = sha256_of(weights)
-    same = "same weights as shipped" if sha == old_sha else "differs from the shipped weights"
-    print(f"test accuracy {accuracy:.2%} after {seconds:.0f} s of training; wrote {weights} "
-          f"({weights.stat().st_size / 1024:.0f} KiB, sha256 {sha[:12]}..., {same})")
-    return 0

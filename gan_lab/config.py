@@ -35,7 +35,8 @@ def _check_lr(name: str, value: Any) -> None:
         raise _bad(name, value, "a learning rate must be a positive finite number, e.g. 0.1 or 2e-4")
 
 
-def _check_int(name: str, value: Any, low: int, high: Optional[int] = None, what: str = "") -> None:
+def check_int(name: str, value: Any, low: int, high: Optional[int] = None, what: str = "") -> None:
+    """An integer from low to high (no bool), else ValueError naming the setting and what is allowed."""
     ok = isinstance(value, int) and not isinstance(value, bool) and value >= low and (high is None or value <= high)
     if not ok:
         rng = f"an integer >= {low}" if high is None else f"an integer from {low} to {high}"
@@ -50,7 +51,7 @@ def check_count(option: str, value: Any, low: int = 1, why: str = "") -> None:
 
 def check_seed(option: str, value: Any) -> None:
     """A seed from 0 to MAX_SEED, else ValueError naming the option."""
-    _check_int(option, value, 0, MAX_SEED)
+    check_int(option, value, 0, MAX_SEED)
 
 
 def resolve_device(device: str) -> torch.device:
@@ -117,19 +118,19 @@ class TrainConfig:
         _check_lr("lr_d", self.lr_d)
         _check_lr("lr_g", self.lr_g)
         self._check_betas()
-        _check_int("z_dim", self.z_dim, 1, MAX_Z_DIM, "memory")
-        _check_int("hidden_dim", self.hidden_dim, 1, MAX_HIDDEN_DIM, "memory")
-        _check_int("batch_size", self.batch_size, 1, TRAIN_SIZE, f"the training set has {TRAIN_SIZE} images")
-        _check_int("epochs", self.epochs, 1, MAX_EPOCHS)
+        check_int("z_dim", self.z_dim, 1, MAX_Z_DIM, "memory")
+        check_int("hidden_dim", self.hidden_dim, 1, MAX_HIDDEN_DIM, "memory")
+        check_int("batch_size", self.batch_size, 1, TRAIN_SIZE, f"the training set has {TRAIN_SIZE} images")
+        check_int("epochs", self.epochs, 1, MAX_EPOCHS)
         if self.max_steps is not None:
-            _check_int("max_steps", self.max_steps, 1, what="or None for no limit")
-        _check_int("seed", self.seed, 0, MAX_SEED)
+            check_int("max_steps", self.max_steps, 1, what="or None for no limit")
+        check_int("seed", self.seed, 0, MAX_SEED)
         if self.train_images is not None:
-            _check_int("train_images", self.train_images, 1, TRAIN_SIZE, "or None for the whole training set")
+            check_int("train_images", self.train_images, 1, TRAIN_SIZE, "or None for the whole training set")
             if self.batch_size > self.train_images:
                 raise _bad("batch_size", self.batch_size, f"at most train_images={self.train_images}")
-        _check_int("eval_every", self.eval_every, 0, what="0 turns evaluation off")
-        _check_int("eval_samples", self.eval_samples, 100, MAX_SAMPLES, "memory")
+        check_int("eval_every", self.eval_every, 0, what="0 turns evaluation off")
+        check_int("eval_samples", self.eval_samples, 100, MAX_SAMPLES, "memory")
         if self.data_root is not None:
             if not isinstance(self.data_root, (str, os.PathLike)) or str(self.data_root).strip() == "":
                 raise _bad("data_root", self.data_root, "a folder path (str or Path), or None for the default")

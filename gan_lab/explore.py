@@ -38,7 +38,7 @@ def samples_gif(samples: Sequence[torch.Tensor], epochs: Sequence[int], path: st
     frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:], duration=ms_per_frame, loop=0)
     data = buf.getvalue()
     if path is not None:
-        from .checkpoint import atomic_write
+        from .files import atomic_write
 
         atomic_write(path, lambda f: f.write(data))
     return data

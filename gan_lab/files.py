@@ -18,6 +18,10 @@ import torch
 LOCK_NAME = ".gan_lab.lock"
 
 
+class DamagedFileError(RuntimeError):
+    """A file gan_lab wrote (checkpoint, run result, classifier weights) is missing, unreadable or altered."""
+
+
 class StorageError(RuntimeError):
     """A file cannot be written: the disk is full, the place is read-only, or the path is not usable."""
 
@@ -107,6 +111,13 @@ def check_out_file(path: Any, option: str = "--out") -> Path:
         raise StorageError(f"{option} {path} is a folder; name a file in it, e.g. {option} {path / 'samples.pt'}")
     check_out_dir(path.parent if str(path.parent) else ".", option=f"the folder of {option}")
     return path
+
+
+def figure_png(fig: Any, dpi: int = 80) -> bytes:
+    """A matplotlib figure as PNG bytes (for files and notebook widgets alike)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
 
 
 # ----------------------------------------------------------------------------------------- checksums

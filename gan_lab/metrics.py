@@ -15,20 +15,16 @@ CPU in one thread (classifier.single_thread), so the numbers do not depend on th
 """
 from __future__ import annotations
 
-import argparse
-import json
 import math
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Optional
 
 import numpy as np
 import torch
 
 from .classifier import FEATURE_DIM, N_CLASSES, load_classifier, single_thread
-from .data import load_images, load_labels, resolve_data_root
-from .models import Generator, build_models, generate
+from .data import load_images, resolve_data_root
+from .models import Generator, generate
 
 DEFAULT_N = 10_000
 MIN_N = 100  # fewest generated images evaluate accepts (as TrainConfig.eval_samples)
@@ -328,128 +324,3 @@ def format_metrics(values: dict[str, float], intervals: Optional[dict[str, dict[
             text += f" [{intervals[name]['low']:{fmt}}, {intervals[name]['high']:{fmt}}]"
         parts.append(text)
     return " | ".join(parts)
-
-
-# ---------------------------------------------------------------- calibration
-
-BLUR_SIGMAS = (0.5, 1.0, 2.0)  # pixels
-NOISE_SIGMAS = (0.1, 0.3, 0.6)  # in units of the [-1, 1] pixel range, clipped back into it
-ONE_CLASS_DIGIT = 1
-
-
-def gaussian_blur(images: torch.Tensor, sigma: float) -> torch.Tensor:
-    """Blur each image with a Gaussian of `sigma` pixels (kernel radius 3 sigma, borders padded with -1)."""
-    radius = max(1, math.ceil(3 * sigma))
-    x = torch.arange(-radius, radius + 1, dtype=torch.float32)
-    kernel = torch.exp(-x ** 2 / (2 * sigma ** 2))
-    kernel /= kernel.sum()
-    padded = torch.nn.functional.pad(images, (radius,) * 4, value=-1.0)  # MNIST's background is -1
-    out = torch.nn.functional.conv2d(padded, kernel.view(1, 1, 1, -1))
-    return torch.nn.functional.conv2d(out, kernel.view(1, 1, -1, 1))
-
-
-def calibration_sets(n: int = DEFAULT_N, data_root: Optional[str] = None, seed: int = 0) -> list[tuple[str, torch.Tensor]]:
-    """(name, images) pairs: real training images, corrupted copies, noise, one digit, untrained G."""
-    gen = torch.Generator().manual_seed(seed)
-    train = load_images("mnist", train=True, root=data_root)
-    labels = load_labels("mnist", train=True, root=data_root)
-    real = train[torch.randperm(len(train), generator=gen)[:n]]
-    sets = [("train images (floor)", real)]
-    sets += [(f"train, blur sigma {s:g} px", gaussian_blur(real, s)) for s in BLUR_SIGMAS]
-    sets += [(f"train, + noise sigma {s:g}", (real + s * torch.randn(real.shape, generator=gen)).clamp(-1, 1))
-             for s in NOISE_SIGMAS]
-    sets.append(("uniform noise", torch.rand(real.shape, generator=gen) * 2 - 1))
-    one_digit = train[labels == ONE_CLASS_DIGIT]
-    sets.append((f"only digit {ONE_CLASS_DIGIT}", one_digit[torch.randperm(len(one_digit), generator=gen)[:n]]))
-    untrained, _ = build_models(seed=seed)
-    sets.append(("untrained generator", generate(untrained, n, seed=seed)))
-    return sets
-
-
-def calibration_table(n: int = DEFAULT_N, data_root: Optional[str] = None, seed: int = 0) -> list[dict]:
-    """One row per calibration set: {"set", "n", metric: value, ...} against the MNIST test set."""
-    if not isinstance(n, int) or isinstance(n, bool) or not K_NEIGHBOURS < n <= 60_000:
-        raise ValueError(f"n={n!r} is not allowed: an integer from {K_NEIGHBOURS + 1} to 60000")
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed={seed!r} is not allowed: an integer >= 0")
-    reference = mnist_test_reference(data_root)
-    return [{"set": name, "n": len(images), **compute_metrics(images, reference)}
-            for name, images in calibration_sets(n, data_root, seed)]
-
-
-def format_calibration_table(rows: list[dict]) -> str:
-    """The calibration rows as a Markdown table."""
-    head = ["set", "N", *METRIC_NAMES]
-    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|"]
-    for row in rows:
-        cells = [row["set"], str(row["n"])] + [f"{row[m]:{METRIC_FORMATS[m]}}" for m in METRIC_NAMES]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-# ---------------------------------------------------------------- command line
-
-def add_calibrate_args(p: argparse.ArgumentParser) -> None:
-    """Options of `python -m gan_lab calibrate`."""
-    p.add_argument("-n", type=int, default=DEFAULT_N, help=f"images per set (default: {DEFAULT_N})")
-    p.add_argument("--seed", type=int, default=0, help="seed for the subsets, noise and untrained G (default: 0)")
-    p.add_argument("--data-root", default=None, help="dataset folder (default: $GAN_LAB_DATA_DIR, else ./data)")
-    p.add_argument("--out", default=None, help="also write the table to this Markdown file")
-
-
-def cmd_calibrate(a: argparse.Namespace) -> int:
-    """Print the calibration table (and write it with --out)."""
-    from .checkpoint import atomic_write_text
-
-    start = time.perf_counter()
-    table = format_calibration_table(calibration_table(a.n, a.data_root, a.seed))
-    print(table)
-    print(f"({time.perf_counter() - start:.0f} s; reference: the MNIST test images; k = {K_NEIGHBOURS})")
-    if a.out:
-        atomic_write_text(a.out, table + "\n")
-    return 0
-
-
-def add_evaluate_args(p: argparse.ArgumentParser) -> None:
-    """Options of `python -m gan_lab evaluate`."""
-    p.add_argument("--checkpoint", required=True, help="a checkpoint.pt written by train")
-    p.add_argument("-n", type=int, default=DEFAULT_N, help=f"number of generated images (default: {DEFAULT_N})")
-    p.add_argument("--seed", type=int, default=0, help="seed for the latent vectors (default: 0)")
-    p.add_argument("--bootstrap", type=int, default=0, metavar="K",
-                   help="also give 95%% intervals from K resamples of the generated set (default: 0, off; try 20)")
-    p.add_argument("--data-root", default=None, help="dataset folder (default: $GAN_LAB_DATA_DIR, else ./data)")
-    p.add_argument("--out", default=None, help="JSON file for the metrics (default: metrics.json beside the checkpoint)")
-
-
-def cmd_evaluate(a: argparse.Namespace) -> int:
-    """Print every metric on one line and write them, with the settings, as JSON beside the checkpoint."""
-    from .checkpoint import atomic_write_text, load_checkpoint, load_generator
-
-    if a.bootstrap != 0 and not 2 <= a.bootstrap <= 1000:
-        raise ValueError(f"--bootstrap={a.bootstrap} is not allowed: 0 (off) or an integer from 2 to 1000")
-    from .config import check_count, check_seed
-    from .files import check_out_file
-
-    check_seed("--seed", a.seed)
-    check_count("-n", a.n, MIN_N, f"fewer images make the k-NN radii, the class mix and the Fréchet distance's "
-                f"{FEATURE_DIM}-d covariance mostly noise; compare numbers at the same N only (default {DEFAULT_N})")
-    if a.out is not None:
-        check_out_file(a.out)
-    start = time.perf_counter()
-    G, _ = load_generator(a.checkpoint, "cpu")
-    images = generate(G, a.n, seed=a.seed)
-    reference = mnist_test_reference(a.data_root)
-    if a.bootstrap:
-        intervals = bootstrap_intervals(images, reference, a.bootstrap, seed=a.seed)
-        values = {name: interval["value"] for name, interval in intervals.items()}
-    else:
-        values, intervals = compute_metrics(images, reference), None
-    seconds = time.perf_counter() - start
-    out = Path(a.out) if a.out else Path(a.checkpoint).with_name("metrics.json")
-    record = {"checkpoint": str(a.checkpoint), "step": int(load_checkpoint(a.checkpoint)["step"]), "n": a.n,
-              "seed": a.seed, "reference": f"MNIST test set ({len(reference)} images)", "k": K_NEIGHBOURS,
-              "metrics": values, "bootstrap": intervals, "bootstrap_resamples": a.bootstrap,
-              "seconds": round(seconds, 2)}
-    atomic_write_text(out, json.dumps(record, indent=2) + "\n")
-    print(f"{format_metrics(values, intervals)} (N={a.n}, seed {a.seed}, {seconds:.1f} s) -> {out}")
-    return 0

@@ -5,6 +5,11 @@ import os
 import sys
 from pathlib import Path
 
+from .config import TrainConfig
+from .metrics import DEFAULT_N
+from .study import RunResult, format_summary, load_study, study_rows
+from .sweep import EVAL_EVERY, EVAL_SAMPLES, run_sweep
+
 # The one place that names the repository (README: "Repository address"). The notebooks' Colab
 # badge and install cell use it too; tests/test_notebooks.py checks that they agree.
 REPO = "gan-lab/gan_lab"
@@ -61,3 +66,24 @@ def shipped_results() -> Path:
             return path
     raise FileNotFoundError(f"no results folder in {', '.join(map(str, candidates))}; run the notebook's first cell "
                             f"(on Colab it clones {CLONE_URL}), set {ENV_RESULTS}, or set RETRAIN = True")
+
+
+def notebook_study(name: str, work: str | Path, retrain: bool = False, smoke: bool = False, seeds: int = 3,
+                   epochs: int = 100) -> dict[str, list[RunResult]]:
+    """The study a notebook shows: the shipped results, or runs trained into the work folder.
+
+    retrain=True trains the whole sweep into <work>/results (resuming if interrupted) and returns it.
+    smoke=True (CI) trains a tiny version into <work>/results_smoke to exercise that path, prints its
+    table, and still returns the shipped results.
+    """
+    if retrain or smoke:
+        out = Path(work) / ("results_smoke" if smoke else "results")
+        run_seeds, run_epochs = (1, 2) if smoke else (seeds, epochs)
+        run_sweep(name, run_seeds, run_epochs, out, base=TrainConfig(train_images=640 if smoke else None),
+                  eval_every=1 if smoke else EVAL_EVERY, eval_samples=500 if smoke else EVAL_SAMPLES,
+                  final_samples=500 if smoke else DEFAULT_N)
+        trained = load_study(out, name, run_seeds, run_epochs)
+        print(format_summary(study_rows(trained)))
+        if retrain:
+            return trained
+    return load_study(shipped_results(), name, seeds, epochs)

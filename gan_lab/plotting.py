@@ -1,7 +1,7 @@
 """Figures: loss curves, D's outputs, image grids. Each function returns a matplotlib Figure."""
 from __future__ import annotations
 
-import io
+import math
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -9,7 +9,10 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from .train import History
+from .checkpoint import write_config_json, write_history_csv
+from .files import atomic_write, figure_png
+from .state import History, TrainState
+from .study import RunResult, saturated_labels, study_curves, study_rows
 
 
 def smooth(values: Sequence[float], window: int = 100) -> np.ndarray:
@@ -116,11 +119,8 @@ def plot_grids(grids: dict[str, torch.Tensor], title: str = "Samples", nrow: int
 
 def save_figure(fig: Figure, path: str | Path, dpi: int = 100) -> None:
     """Save a figure as PNG atomically (no half-written image if interrupted)."""
-    from .checkpoint import atomic_write
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    atomic_write(path, lambda f: f.write(buf.getvalue()))
+    data = figure_png(fig, dpi)
+    atomic_write(path, lambda f: f.write(data))
 
 
 def plot_bands(curves: dict[str, list[np.ndarray]], x_scale: float = 1.0, window: int = 1, ylabel: str = "",
@@ -180,5 +180,94 @@ def plot_metric_history(metrics: Sequence[dict], names: Sequence[str] = ("FD_mni
         ax.set_xlabel("epoch")
         ax.set_ylabel(name)
         ax.set_title(METRIC_LABELS.get(name, name), fontsize=10)
+    fig.suptitle(title)
+    return fig
+
+
+def write_run_files(state: TrainState, out_dir: str | Path) -> None:
+    """config.json, history.csv, losses.png and samples.png (8 x 8 fixed-noise grid) in out_dir."""
+    out_dir = Path(out_dir)
+    c = state.config
+    write_config_json(out_dir / "config.json", c)
+    write_history_csv(out_dir / "history.csv", state.history)
+    if len(state.history):
+        about = f"{c.optimizer}, lr_d={c.lr_d:g}, lr_g={c.lr_g:g}, z_dim={c.z_dim}, batch {c.batch_size}"
+        save_figure(plot_losses(state.history, title=f"GAN losses ({about})"), out_dir / "losses.png")
+    save_figure(plot_grid(state.fixed_samples(), f"Fixed-noise samples after {state.step} steps"), out_dir / "samples.png")
+
+
+# ----------------------------------------------------------------------------------------- studies
+
+def plot_study_losses(study: dict[str, list[RunResult]], title: str, separate: bool = False, log_scale: bool = False):
+    """lossG and lossD of every configuration, mean ± std over seeds, as stored and smoothed over 1,000 steps.
+
+    separate=True gives each configuration its own column and y scale (smoothed curves only), so that a
+    saturated run at 100 does not flatten a working one. Saturated configurations are drawn per seed.
+    log_scale=True: linear from 0 to 1, logarithmic above, for losses that run away by many powers of ten.
+    """
+    every = next(iter(study.values()))[0].every
+    per_seed = saturated_labels(study)
+    columns = [{lab: runs} for lab, runs in study.items()] if separate else [study, study]
+    fig = Figure(figsize=(6 * len(columns), 6.5), layout="constrained")
+    axes = fig.subplots(2, len(columns), squeeze=False)
+    for row, (key, equilibrium) in enumerate((("lossG", math.log(2)), ("lossD", 2 * math.log(2)))):
+        for col, part in enumerate(columns):
+            window = 100 if separate or col == 1 else 1
+            kind = f"blocks of {every} steps" if window == 1 else f"smoothed over {window * every:,} steps"
+            name = f"{next(iter(part))}\n" if separate else ""
+            plot_bands(study_curves(part, key), x_scale=every, window=window, ax=axes[row, col], ylabel=key,
+                       reference=equilibrium, title=f"{name}{key}, {kind}", bounds=(0, None), per_seed=per_seed)
+            if log_scale:
+                axes[row, col].set_yscale("symlog", linthresh=1.0)
+                axes[row, col].set_ylim(bottom=0)  # a loss is never negative
+    fig.suptitle(f"{title} (dashed: equilibrium value)")
+    return fig
+
+
+def plot_study_metrics(study: dict[str, list[RunResult]], names: Sequence[str] = ("FD_mnist", "recall"),
+                       title: str = "Quality during training, mean ± std over seeds"):
+    """Metrics measured during training (every few epochs), mean ± std over seeds, one panel per metric."""
+    fig = Figure(figsize=(6 * len(names), 4.4), layout="constrained")
+    axes = fig.subplots(1, len(names), squeeze=False)[0]
+    epochs = next(iter(study.values()))[0].metric_epochs
+    for ax, name in zip(axes, names):
+        curves = {label: [r.metric_curves[name] for r in runs] for label, runs in study.items()}
+        high = 1.0 if name in ("precision", "recall") else None
+        plot_bands(curves, x_scale=epochs[0], ax=ax, xlabel="epoch", ylabel=name, title=METRIC_LABELS.get(name, name),
+                   bounds=(0, high), per_seed=saturated_labels(study), legend=False)
+    # One legend under the panels, where it covers no band.
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 4), fontsize=8)
+    fig.suptitle(title)
+    return fig
+
+
+def plot_lr_study(study: dict[str, list[RunResult]], names: Sequence[str] = ("FD_mnist", "recall"),
+                  title: str = "Final quality against learning rate, mean ± std over seeds"):
+    """One panel per final metric against lr (log scale): a line per optimizer (and Adam beta1), a dot per seed."""
+    rows = {row["label"]: row for row in study_rows(study)}  # mean, std and the seeds' values per metric
+    families: dict[str, list[tuple[float, dict]]] = {}  # family -> (lr, summary row), in the study's order
+    for label, runs in study.items():
+        c = runs[0].config
+        family = "SGD" if c.optimizer == "sgd" else f"Adam, beta1 {c.betas[0]:g}"
+        families.setdefault(family, []).append((c.lr_d, rows[label]))
+    fig = Figure(figsize=(6 * len(names), 4), layout="constrained")
+    axes = fig.subplots(1, len(names), squeeze=False)[0]
+    for ax, name in zip(axes, names):
+        for family, points in families.items():
+            points = sorted(points, key=lambda point: point[0])
+            lrs = [lr for lr, _ in points]
+            means, stds = [row[name]["mean"] for _, row in points], [row[name]["std"] for _, row in points]
+            line = ax.errorbar(lrs, means, yerr=stds, marker="o", capsize=4, label=family)
+            for lr, row in points:
+                ax.scatter([lr] * len(row[name]["values"]), row[name]["values"], s=10, color=line[0].get_color(),
+                           alpha=0.4)
+        ax.set_xscale("log")
+        if name == "FD_mnist":
+            ax.set_yscale("log")  # from about 70 (good) to about 900 (noise)
+        ax.set_xlabel("learning rate (lr_d = lr_g)")
+        ax.set_ylabel(name)
+        ax.set_title(METRIC_LABELS.get(name, name), fontsize=10)
+        ax.legend(fontsize=8)
     fig.suptitle(title)
     return fig

@@ -1,13 +1,147 @@
-"""Numbers the study notebooks print from the shipped runs, so that their prose never types a measurement."""
+"""Reading studies back: the finished runs of a sweep, their summaries over seeds, and the numbers notebooks print."""
 from __future__ import annotations
 
-from typing import Sequence
+import json
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional, Sequence
 
 import numpy as np
+import torch
 
-from .sweep import DECIMALS, RunResult, mean_std, saturated_labels, study_rows
+from .checkpoint import GENERATOR_NAME, load_generator
+from .config import TrainConfig
+from .files import atomic_write_text
+from .sweep import load_results, sweep_configs
 
 SATURATED_LOSS = 20.0  # -log p > 20 means p < 2e-9: D's sigmoid is pinned at 0 or 1
+
+
+@dataclass
+class RunResult:
+    """One finished run of a sweep, as the notebooks use it."""
+
+    label: str
+    config: TrainConfig
+    metrics: dict
+    stopped: Optional[str]
+    curves: dict  # lossD, lossG, D_x, D_G_z: means over blocks of `every` steps
+    every: int
+    final_samples: torch.Tensor  # the fixed-noise grid after the last epoch, uint8 64 x 1 x 28 x 28
+    metric_epochs: list
+    metric_curves: dict  # metric name -> values at metric_epochs (N = eval_samples)
+    dir: Path
+    events: tuple = ()  # kinds of the events the run logged: 'saturated', 'diverged'
+
+    def generator(self) -> torch.nn.Module:
+        """The trained G (eval mode, CPU), from the run's generator.pt, even a saturated run's huge weights."""
+        return load_generator(self.dir / GENERATOR_NAME, refuse_blown_up=False)[0]
+
+
+def load_study(out: str | Path, name: str, seeds: int = 3, epochs: int = 100) -> dict[str, list[RunResult]]:
+    """The finished runs of a sweep, grouped by configuration label in the sweep's order."""
+    configs = sweep_configs(name, seeds, epochs)
+    found = {Path(r["dir"]).name: r for r in load_results(out)}
+    study: dict[str, list[RunResult]] = {}
+    for c in configs:
+        r = found.get(c.run_name())
+        if r is None:
+            continue
+        with np.load(Path(r["dir"]) / "history.npz") as z:
+            curves = {k: z[k] for k in ("lossD", "lossG", "D_x", "D_G_z")}
+            metric_curves = {k[len("metric_"):]: z[k] for k in z.files if k.startswith("metric_") and k != "metric_epochs"}
+            metric_epochs = z["metric_epochs"].tolist() if "metric_epochs" in z.files else []
+            run = RunResult(r["label"], TrainConfig.from_dict({**r["config"], "device": "cpu", "data_root": None}),
+                            r["metrics"], r["stopped"], curves, int(z["every"]), torch.from_numpy(z["final_samples"]),
+                            metric_epochs, metric_curves, Path(r["dir"]), tuple(r.get("events", ())))
+        study.setdefault(r["label"], []).append(run)
+    return study
+
+
+def study_rows(study: dict[str, list[RunResult]]) -> list[dict]:
+    """summarize() rows for a loaded study (mean and std over seeds of each final metric)."""
+    return summarize([{"label": lab, "stopped": r.stopped, "config": r.config.to_dict(), "metrics": r.metrics}
+                      for lab, runs in study.items() for r in runs])
+
+
+def study_curves(study: dict[str, list[RunResult]], key: str) -> dict[str, list]:
+    """label -> one curve per seed (block means of `key`), for plotting.plot_bands."""
+    return {lab: [r.curves[key] for r in runs] for lab, runs in study.items()}
+
+
+def pick(study: dict[str, list[RunResult]], *labels: str) -> dict[str, list[RunResult]]:
+    """A sub-study with these labels, in this order (a KeyError names a missing one)."""
+    missing = [lab for lab in labels if lab not in study]
+    if missing:
+        raise KeyError(f"no finished runs for {missing}; have {list(study)}")
+    return {lab: study[lab] for lab in labels}
+
+
+def saturated_labels(study: dict[str, list[RunResult]]) -> list[str]:
+    """Configurations in which some seed saturated or diverged: their seeds are drawn one by one."""
+    return [lab for lab, runs in study.items() if any({"saturated", "diverged"} & set(r.events) for r in runs)]
+
+
+def summarize(results: Sequence[dict]) -> list[dict]:
+    """Per configuration (label): number of seeds and mean and std over seeds of every metric."""
+    def order(r: dict) -> tuple:
+        c = r["config"]
+        return (c["optimizer"], -c["lr_d"], -(c["betas"] or [0])[0], c["z_dim"], c["seed"])
+
+    by_label: dict[str, list[dict]] = {}
+    for r in sorted(results, key=order):
+        by_label.setdefault(r["label"], []).append(r)
+    rows = []
+    for lab, runs in by_label.items():
+        row = {"label": lab, "seeds": len(runs), "stopped": sum(bool(r["stopped"]) for r in runs)}
+        names = sorted({k for r in runs for k in r["metrics"]})
+        for k in names:
+            v = np.array([r["metrics"][k] for r in runs if k in r["metrics"]], dtype=np.float64)
+            row[k] = {"mean": float(v.mean()), "std": float(v.std(ddof=1)) if len(v) > 1 else 0.0,
+                      "values": v.tolist()}
+        rows.append(row)
+    return rows
+
+
+# Decimals per metric in tables: the same for the mean and the spread, so "71.2 ± 1.2" and "363.3 ± 110.4" read alike.
+DECIMALS = {"FD_mnist": 1, "IS_mnist": 2, "digits_covered": 1, "class_KL": 3, "mean_confidence": 3, "precision": 3,
+            "recall": 3}
+
+
+def mean_std(v: dict, metric: str) -> str:
+    """'mean ± std' of a summarize() cell, both with the metric's fixed number of decimals."""
+    d = DECIMALS.get(metric, 3)
+    return f"{v['mean']:.{d}f} ± {v['std']:.{d}f}"
+
+
+def format_summary(rows: Sequence[dict], metrics: Sequence[str] = ("FD_mnist", "IS_mnist", "digits_covered",
+                                                                     "class_KL", "precision", "recall")) -> str:
+    """A Markdown table: one row per configuration, 'mean ± std' over its seeds per metric."""
+    head = "| configuration | seeds | " + " | ".join(metrics) + " |"
+    lines = [head, "|" + " --- |" * (len(metrics) + 2)]
+    for r in rows:
+        cells = []
+        for m in metrics:
+            v = r.get(m)
+            cells.append(mean_std(v, m) if v else "n/a")
+        seeds = f"{r['seeds']} ({r['stopped']} stopped, no metrics)" if r["stopped"] else f"{r['seeds']}"
+        lines.append(f"| {r['label']} | {seeds} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def sweep_results(out: str | Path, configs: Sequence[TrainConfig]) -> list[dict]:
+    """The finished runs of these configurations (several sweeps may share one folder and its runs)."""
+    wanted = {c.run_name() for c in configs}
+    return [r for r in load_results(out) if Path(r["dir"]).name in wanted]
+
+
+def write_summary(out: str | Path, name: str, configs: Sequence[TrainConfig]) -> list[dict]:
+    """summary_<name>.json and summary_<name>.md: mean and std over seeds per configuration."""
+    rows = summarize(sweep_results(out, configs))
+    atomic_write_text(Path(out) / f"summary_{name}.json", json.dumps(rows, indent=2) + "\n")
+    atomic_write_text(Path(out) / f"summary_{name}.md", format_summary(rows) + "\n")
+    return rows
 
 
 def end_of_training(runs: Sequence[RunResult], steps: int = 1000) -> dict[str, tuple[float, float]]:

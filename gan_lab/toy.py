@@ -2,15 +2,13 @@
 
 The real data are numbers x drawn from a mixture of Gaussians (by default two bumps, at -2 and
 +2). G turns random noise z (4 numbers) into a number x; D says how likely x is to be real. toy_step is
-written like the MNIST GAN's gan_lab.train.train_step: BCE, lab_real = 1, lab_fake = 0, one D
-step, then one G step. Everything is drawn from seeded generators, so a run is reproducible.
+the MNIST GAN's own step, gan_lab.train.train_step: BCE, lab_real = 1, lab_fake = 0, one D step, then
+one G step. Everything is drawn from seeded generators, so a run is reproducible. The interactive
+panel of notebook 01 is gan_lab.widgets.toy_panel.
 """
 from __future__ import annotations
 
-import base64
-import io
 import math
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Optional, Sequence
 
@@ -19,7 +17,9 @@ import torch
 from matplotlib.figure import Figure
 from torch import nn
 
-from .train import History, StepResult
+from .classifier import single_thread
+from .state import History, StepResult
+from .train import train_step
 
 G_LOSSES = ("non_saturating", "saturating")
 X_RANGE = (-5.0, 5.0)  # the stretch of the number line the plots show
@@ -124,43 +124,15 @@ def new_toy(config: Optional[ToyConfig] = None, **changes) -> ToyState:
 
 
 def toy_step(state: ToyState, train_g: bool = True) -> StepResult:
-    """One D step, then one G step, as gan_lab.train.train_step does, on a batch of real numbers.
+    """One D step, then one G step, with gan_lab.train.train_step, on a batch of real numbers.
 
     train_g=False does the D step only (to let D win). With config.g_loss='saturating', G
     minimises log(1 - D(G(z))), the minimax objective as written, instead of BCE(D(G(z)), 1).
     """
-    G, D, cfg = state.G, state.D, state.config
-    criterion = nn.BCELoss()
+    cfg = state.config
     x_real = sample_real(cfg.batch_size, cfg, state.data_gen)
-    batch_size = x_real.size(0)
-    lab_real = torch.ones(batch_size, 1)
-    lab_fake = torch.zeros(batch_size, 1)
-
-    # (1) Train D: real numbers should score 1, generated numbers 0.
-    state.optD.zero_grad()
-    D_x = D(x_real)
-    lossD_real = criterion(D_x, lab_real)
-    z = torch.randn(batch_size, G.z_dim, generator=state.noise_gen)
-    x_gen = G(z)
-    D_G_z = D(x_gen.detach())  # detach: this loss trains D only, so no gradient flows into G
-    lossD_fake = criterion(D_G_z, lab_fake)
-    lossD = lossD_real + lossD_fake
-    lossD.backward()
-    state.optD.step()
-
-    # (2) Train G: G wants D to call its numbers real, so its target is lab_real.
-    state.optG.zero_grad()
-    z = torch.randn(batch_size, G.z_dim, generator=state.noise_gen)
-    D_out = D(G(z))
-    if cfg.g_loss == "non_saturating":
-        lossG = criterion(D_out, lab_real)  # -log D(G(z))
-    else:
-        lossG = -criterion(D_out, lab_fake)  # log(1 - D(G(z))); BCE(p, 0) = -log(1 - p)
-    if train_g:
-        lossG.backward()
-        state.optG.step()
-
-    result = StepResult(lossD.item(), lossG.item(), D_x.mean().item(), D_G_z.mean().item())
+    result = train_step(state.G, state.D, state.optD, state.optG, x_real, nn.BCELoss(), state.noise_gen,
+                        g_loss=cfg.g_loss, train_g=train_g)
     state.history.append(result)
     state.step += 1
     return result
@@ -170,27 +142,10 @@ def train_toy(state: ToyState, steps: int, train_g: bool = True) -> ToyState:
     """Run `steps` toy steps; returns the same state, trained further."""
     if not isinstance(steps, int) or steps < 0:
         raise ValueError(f"steps={steps!r} is not allowed: an integer >= 0")
-    with one_thread():
+    with single_thread():  # networks this small lose time splitting work across threads
         for _ in range(steps):
             toy_step(state, train_g)
     return state
-
-
-@contextmanager
-def one_thread():
-    """Run PyTorch on one CPU thread inside the block, then restore the setting.
-
-    The toy networks are so small that splitting their work across threads costs more than it
-    saves, and many times more on a machine whose cores are busy with something else.
-    """
-    before = torch.get_num_threads()
-    if before != 1:
-        torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        if before != 1:
-            torch.set_num_threads(before)
 
 
 @dataclass
@@ -210,7 +165,7 @@ class ToyCurves:
 @torch.no_grad()
 def toy_curves(state: ToyState, n_samples: int = N_SAMPLES) -> ToyCurves:
     """p_data and D(x) on the grid, and G's density as a histogram of G(z) for a fixed batch of z."""
-    with one_thread():
+    with single_thread():  # networks this small lose time splitting work across threads
         return _toy_curves(state, n_samples)
 
 
@@ -279,102 +234,3 @@ def plot_toy_snapshots(snaps: Sequence[ToyCurves], title: str = "The toy GAN dur
     _legend(fig, axes[0], fig.axes[len(axes)])  # the first panel's density axis and its twin D(x) axis
     fig.suptitle(title)
     return fig
-
-
-def figure_png(fig: Figure, dpi: int = 80) -> bytes:
-    """A figure as PNG bytes."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
-
-
-DATA_CHOICES = {"two Gaussians (-2, +2)": (-2.0, 2.0), "one Gaussian (+2)": (2.0,),
-                "three Gaussians (-3, 0, +3)": (-3.0, 0.0, 3.0)}
-
-
-def toy_panel(config: Optional[ToyConfig] = None, steps: int = 200):
-    """The interactive toy GAN: choose steps, click Train, watch p_g and D(x). Nothing trains until clicked.
-
-    Returns a ToyPanel (an ipywidgets VBox); its controls are attributes: steps_slider,
-    data_dropdown, train_button, reset_button, status, output; the run is .state.
-    """
-    import ipywidgets as widgets
-
-    class ToyPanel(widgets.VBox):
-        def __init__(self):
-            self.config = config or ToyConfig()
-            self.choices = dict(DATA_CHOICES)  # dropdown label -> means of the real data's bumps
-            start = next((k for k, v in self.choices.items() if v == tuple(self.config.means)), None)
-            if start is None:  # a mixture of the caller's own: offer it first
-                start = f"custom {tuple(self.config.means)}"
-                self.choices = {start: tuple(self.config.means), **self.choices}
-            self.steps_slider = widgets.IntSlider(value=steps, min=10, max=2000, step=10, description="steps")
-            self.train_button = widgets.Button(description=f"Train {steps} steps", button_style="primary")
-            self.reset_button = widgets.Button(description="Reset")
-            self.data_dropdown = widgets.Dropdown(options=list(self.choices), value=start, description="real data")
-            self.status = widgets.HTML(value="")
-            self.output = widgets.Output()
-            self.state = new_toy(self.config)
-            self.draws = 0  # how many pictures the panel has shown
-            self.steps_slider.observe(self._on_slider, names="value")
-            self.data_dropdown.observe(self._on_data, names="value")
-            self.train_button.on_click(self._on_train)
-            self.reset_button.on_click(self._on_reset)
-            super().__init__(children=[widgets.HBox([self.steps_slider, self.train_button, self.reset_button]),
-                                       self.data_dropdown, self.status, self.output])
-            self.redraw()
-
-        def __repr__(self):  # short and fixed: the text a saved notebook shows for the panel
-            return "ToyPanel(toy GAN: run the notebook to use its buttons)"
-
-        def _on_slider(self, change):
-            self.train_button.description = f"Train {change['new']} steps"
-
-        def _on_data(self, change):
-            self.config = replace(self.config, means=self.choices[change["new"]])
-            self._on_reset(None)
-
-        def _on_train(self, _button):
-            self.train_button.disabled = True
-            try:
-                train_toy(self.state, self.steps_slider.value)
-            finally:
-                self.train_button.disabled = False
-            self.redraw()
-
-        def _on_reset(self, _button):
-            self.state = new_toy(self.config)
-            self.redraw()
-
-        def redraw(self):
-            """Show the current picture in .output and recent mean losses in .status."""
-            png = figure_png(plot_toy(toy_curves(self.state)))
-            h = self.state.history
-            if len(h):
-                n = min(len(h), 50)
-                mean = {k: float(np.mean(getattr(h, k)[-n:])) for k in ("lossD", "lossG", "D_x", "D_G_z")}
-                self.status.value = (f"step {self.state.step}, means of the last {n} steps: lossD {mean['lossD']:.3f}, "
-                                     f"lossG {mean['lossG']:.3f}, D(x) {mean['D_x']:.3f}, D(G(z)) {mean['D_G_z']:.3f} "
-                                     "(at equilibrium: 1.386, 0.693, 0.5, 0.5)")
-            else:
-                self.status.value = "step 0: not trained yet"
-            _show_png(self.output, png, f"<Figure: toy GAN after {self.state.step} steps>")
-            self.draws += 1
-
-    return ToyPanel()
-
-
-def _show_png(output, png: bytes, text: str) -> None:
-    """Replace what an ipywidgets Output shows with one PNG image."""
-    from IPython import get_ipython
-
-    ip = get_ipython()
-    if ip is not None and getattr(ip, "kernel", None) is not None:  # in a notebook: the usual route
-        from IPython.display import Image, clear_output, display
-
-        with output:
-            clear_output(wait=True)
-            display(Image(data=png, format="png"))
-    else:  # no kernel (tests, scripts): set the widget's outputs directly
-        output.outputs = ({"output_type": "display_data", "metadata": {},
-                           "data": {"image/png": base64.b64encode(png).decode("ascii"), "text/plain": text}},)

@@ -1,36 +1,42 @@
 """ipywidgets panels for the notebooks (work on ipywidgets 7.7.1, Colab's, and 8.x).
 
 Each panel is a Button + Output: nothing runs until a button is clicked. Callbacks stay thin:
-they read the controls and call package functions.
+they read the controls and call package functions. Panels: TrainingPanel and LatentExplorer
+(notebook 03), ToyPanel via toy_panel (notebook 01).
 """
 from __future__ import annotations
 
 import base64
-import io
+from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
 import ipywidgets as W
+import numpy as np
 import torch
 from IPython.display import display
+from matplotlib.figure import Figure
 
-from .checkpoint import write_run_files
 from .config import DEFAULT_LR, TrainConfig
+from .files import figure_png
 from .models import Generator
-from .plotting import plot_grid, plot_losses
-from .train import TrainState, fit
+from .plotting import plot_grid, plot_losses, write_run_files
+from .state import TrainState
+from .toy import ToyConfig, new_toy, plot_toy, toy_curves, train_toy
+from .train import fit
+
+DPI = 80  # small PNGs: a notebook keeps every picture a panel shows in its saved widget state
 
 
-def _figure_output(fig) -> dict:
+def _figure_output(fig: Figure) -> dict:
     """A figure as one display_data message (PNG), the form an Output widget keeps in .outputs."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=80)
     title = fig._suptitle.get_text() if fig._suptitle else (fig.axes[0].get_title() if fig.axes else "")
     return {"output_type": "display_data", "metadata": {},
-            "data": {"image/png": base64.b64encode(buf.getvalue()).decode(), "text/plain": f"<Figure: {title}>"}}
+            "data": {"image/png": base64.b64encode(figure_png(fig, DPI)).decode("ascii"),
+                     "text/plain": f"<Figure: {title}>"}}
 
 
-def _show(output: W.Output, *figures) -> None:
+def _show(output: W.Output, *figures: Figure) -> None:
     """Replace what an Output widget shows with these figures, in one update.
 
     Setting .outputs (rather than printing inside `with output:`) works the same in Colab, JupyterLab,
@@ -167,3 +173,81 @@ class LatentExplorer:
         fig = plot_grid(self.images(), f"G(z + {self.alpha.value:+.2f} d), view {self.renders}", nrow=8)
         fig.set_size_inches(6, 3)
         _show(self.output, fig)
+
+
+# ----------------------------------------------------------------------------------------- the 1-D toy GAN
+
+DATA_CHOICES = {"two Gaussians (-2, +2)": (-2.0, 2.0), "one Gaussian (+2)": (2.0,),
+                "three Gaussians (-3, 0, +3)": (-3.0, 0.0, 3.0)}
+EQUILIBRIUM = "(at equilibrium: 1.386, 0.693, 0.5, 0.5)"  # lossD = 2 log 2, lossG = log 2, D = 1/2
+
+
+class ToyPanel(W.VBox):
+    """The interactive toy GAN: choose steps, click Train, watch p_g and D(x). Nothing trains until clicked.
+
+    Controls: steps_slider, data_dropdown, train_button, reset_button; status and output show the run (.state).
+    """
+
+    def __init__(self, config: Optional[ToyConfig] = None, steps: int = 200):
+        self.config = config or ToyConfig()
+        self.choices = dict(DATA_CHOICES)  # dropdown label -> means of the real data's bumps
+        start = next((k for k, v in self.choices.items() if v == tuple(self.config.means)), None)
+        if start is None:  # a mixture of the caller's own: offer it first
+            start = f"custom {tuple(self.config.means)}"
+            self.choices = {start: tuple(self.config.means), **self.choices}
+        self.steps_slider = W.IntSlider(value=steps, min=10, max=2000, step=10, description="steps")
+        self.train_button = W.Button(description=f"Train {steps} steps", button_style="primary")
+        self.reset_button = W.Button(description="Reset")
+        self.data_dropdown = W.Dropdown(options=list(self.choices), value=start, description="real data")
+        self.status = W.HTML(value="")
+        self.output = W.Output()
+        self.state = new_toy(self.config)
+        self.draws = 0  # how many pictures the panel has shown
+        self.steps_slider.observe(self._on_slider, names="value")
+        self.data_dropdown.observe(self._on_data, names="value")
+        self.train_button.on_click(self._on_train)
+        self.reset_button.on_click(self._on_reset)
+        super().__init__(children=[W.HBox([self.steps_slider, self.train_button, self.reset_button]),
+                                   self.data_dropdown, self.status, self.output])
+        self.redraw()
+
+    def __repr__(self) -> str:  # short and fixed: the text a saved notebook shows for the panel
+        return "ToyPanel(toy GAN: run the notebook to use its buttons)"
+
+    def _on_slider(self, change) -> None:
+        self.train_button.description = f"Train {change['new']} steps"
+
+    def _on_data(self, change) -> None:
+        self.config = replace(self.config, means=self.choices[change["new"]])
+        self._on_reset(None)
+
+    def _on_train(self, _button) -> None:
+        self.train_button.disabled = True
+        try:
+            train_toy(self.state, self.steps_slider.value)
+        finally:
+            self.train_button.disabled = False
+        self.redraw()
+
+    def _on_reset(self, _button) -> None:
+        self.state = new_toy(self.config)
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Show the current picture in .output and recent mean losses in .status."""
+        h = self.state.history
+        if len(h):
+            n = min(len(h), 50)
+            mean = {k: float(np.mean(getattr(h, k)[-n:])) for k in ("lossD", "lossG", "D_x", "D_G_z")}
+            self.status.value = (f"step {self.state.step}, means of the last {n} steps: lossD {mean['lossD']:.3f}, "
+                                 f"lossG {mean['lossG']:.3f}, D(x) {mean['D_x']:.3f}, D(G(z)) {mean['D_G_z']:.3f} "
+                                 + EQUILIBRIUM)
+        else:
+            self.status.value = "step 0: not trained yet"
+        _show(self.output, plot_toy(toy_curves(self.state)))
+        self.draws += 1
+
+
+def toy_panel(config: Optional[ToyConfig] = None, steps: int = 200) -> ToyPanel:
+    """The toy GAN panel of notebook 01 (a ToyPanel, an ipywidgets VBox), showing the untrained run."""
+    return ToyPanel(config, steps)

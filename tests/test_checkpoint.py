@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from gan_lab import CheckpointError, TrainConfig, fit, load_checkpoint
-from gan_lab.checkpoint import CHECKPOINT_NAME, PREVIOUS_NAME, atomic_write_text
+from gan_lab.checkpoint import CHECKPOINT_NAME, PREVIOUS_NAME
+from gan_lab.files import atomic_write_text
 
 from conftest import make_tiny_root
 
@@ -84,7 +85,7 @@ def test_no_readable_checkpoint_left(tiny_root, tmp_path):
 def test_atomic_write_leaves_no_temporary_files(tmp_path):
     atomic_write_text(tmp_path / "a.json", "{}")
     with pytest.raises(ZeroDivisionError):
-        from gan_lab.checkpoint import atomic_write
+        from gan_lab.files import atomic_write
 
         atomic_write(tmp_path / "a.json", lambda f: 1 / 0)
     assert [p.name for p in tmp_path.iterdir()] == ["a.json"]

@@ -11,7 +11,7 @@ from gan_lab.checks.studies import (check_collapsed_run, check_digits_covered, c
                                     reference_collapsed_run, reference_digits_covered, reference_gda_step,
                                     reference_mean_and_std)
 from gan_lab.metrics import class_stats
-from gan_lab.sweep import summarize
+from gan_lab.study import summarize
 
 
 def stub(*args):

@@ -1,14 +1,19 @@
 import argparse
 import csv
 import json
+import os
 import subprocess
 import sys
+from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 import torch
 
-from gan_lab import load_checkpoint
+from gan_lab import cli, load_checkpoint
 from gan_lab.cli import main
+from gan_lab.config import TrainConfig
+
+COMMANDS = ["train", "sample", "train-classifier", "calibrate", "evaluate", "sweep"]
 
 
 def test_train_writes_every_file_and_resume_continues(tiny_root, tmp_path, capsys):
@@ -70,21 +75,106 @@ def test_missing_data_is_a_clear_error(tmp_path, capsys):
 
 def command_options(command: str) -> list:
     """The argparse actions of one command (its options), from the CLI's own parser."""
-    from gan_lab.cli import build_parser
-
-    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    sub = next(a for a in cli.build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     return [a for a in sub.choices[command]._actions if a.option_strings and "-h" not in a.option_strings]
 
 
-@pytest.mark.parametrize("command", ["train", "sample"])
+def command_help(command: str) -> str:
+    """What `python -m gan_lab COMMAND --help` prints (from the parser, without a new process)."""
+    sub = next(a for a in cli.build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return sub.choices[command].format_help()
+
+
+def test_every_command_is_on_the_command_line():
+    out = subprocess.run([sys.executable, "-m", "gan_lab", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and all(command in out.stdout for command in COMMANDS)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
 def test_help_explains_every_option(command):
-    out = subprocess.run([sys.executable, "-m", "gan_lab", command, "--help"], capture_output=True, text=True).stdout
+    out = command_help(command)
     text = " ".join(out.split())  # argparse wraps long help texts over several lines
     options = command_options(command)
     assert options, f"{command} has no options?"
     for action in options:
         name = max(action.option_strings, key=len)
+        shown = action.help.replace("%%", "%")  # argparse's escape for a literal %
         assert action.help and len(action.help.split()) >= 3, f"{name} has no real description"
-        assert name in out and " ".join(action.help.split()[:3]) in text, f"--help does not show {name}'s description"
+        assert name in out and " ".join(shown.split()[:3]) in text, f"--help does not show {name}'s description"
         if action.default not in (None, False, argparse.SUPPRESS):  # a default other than off is documented
             assert "default" in action.help, f"{name}'s description does not give its default ({action.default})"
+
+
+# ---------------------------------------------------------------- sweep (training replaced by a recorder)
+
+@pytest.fixture
+def sweep_calls(monkeypatch):
+    """run_sweep, write_summary and format_summary replaced: the calls cmd_sweep makes, in order."""
+    calls = []
+    monkeypatch.setattr(cli, "run_sweep", lambda *args, **kw: calls.append(("run_sweep", args, kw)))
+
+    def write_summary(out, name, configs):
+        calls.append(("write_summary", (out, name, configs), {}))
+        return [{"label": f"row {i}"} for i in range(len(configs) // 2)]  # one row per configuration (2 seeds)
+
+    monkeypatch.setattr(cli, "write_summary", write_summary)
+    monkeypatch.setattr(cli, "format_summary", lambda rows: f"TABLE of {len(rows)} rows")
+    return calls
+
+
+@pytest.mark.parametrize("cores,workers", [(1, 1), (4, 2)])
+def test_sweep_runs_in_the_default_workers_and_prints_the_summary(tmp_path, monkeypatch, capsys, sweep_calls,
+                                                                   cores, workers):
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    out = tmp_path / "sweep"
+    assert main(["sweep", "zdim", "--seeds", "2", "--epochs", "3", "--out", str(out), "--device", "cpu",
+                 "--final-samples", "200", "--train-images", "640"]) == 0
+    (_, args, kw), (_, (s_out, s_name, configs), _) = sweep_calls
+    base = TrainConfig(device="cpu", train_images=640)
+    assert args == ("zdim", 2, 3, str(out), base, 10, 2000, 200)
+    assert kw == {"workers": workers, "progress": True}
+    assert (s_out, s_name, len(configs)) == (str(out), "zdim", 8)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "TABLE of 4 rows"
+    assert lines[1].startswith(f"sweep zdim: 4 configurations in {out} (") and lines[1].endswith(" s)")
+
+
+def test_sweep_passes_workers_and_no_progress(tmp_path, sweep_calls):
+    assert main(["sweep", "lr", "--seeds", "1", "--epochs", "2", "--out", str(tmp_path), "--device", "cpu",
+                 "--workers", "3", "--no-progress", "--eval-every", "0", "--eval-samples", "500"]) == 0
+    (_, args, kw) = sweep_calls[0]
+    assert args[5:7] == (0, 500) and kw == {"workers": 3, "progress": False}
+
+
+@pytest.mark.parametrize("bad,shown", [
+    (["--workers", "65"], "--workers=65 is not allowed"),
+    (["--final-samples", "99"], "--final-samples=99"),
+    (["--seeds", "0"], "seeds"),
+    (["--device", "cuda:7"], "device='cuda:7'"),
+])
+def test_sweep_checks_its_input_before_any_work(tmp_path, capsys, sweep_calls, bad, shown):
+    if "cuda:7" in bad and torch.cuda.device_count() > 7:
+        pytest.skip("this machine has 8 GPUs")
+    assert main(["sweep", "zdim", "--out", str(tmp_path / "o"), *bad]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and shown in err and "Traceback" not in err
+    assert sweep_calls == []
+
+
+def test_sweep_refuses_an_out_that_is_a_file_and_has_no_runs_option(tmp_path, capsys, sweep_calls):
+    (tmp_path / "f").write_text("")
+    assert main(["sweep", "zdim", "--out", str(tmp_path / "f")]) == 2
+    assert capsys.readouterr().err.startswith("error: ") and sweep_calls == []
+    with pytest.raises(SystemExit) as e:  # the worker-share option of the old subprocess workers is gone
+        main(["sweep", "zdim", "--out", str(tmp_path / "o"), "--runs", "0,1"])
+    assert e.value.code == 2 and sweep_calls == []
+
+
+def test_a_dead_sweep_worker_is_one_error_line_and_exit_1(tmp_path, monkeypatch, capsys):
+    def dies(*args, **kw):
+        raise BrokenProcessPool("A process in the process pool was terminated abruptly")
+
+    monkeypatch.setattr(cli, "run_sweep", dies)
+    assert main(["sweep", "zdim", "--seeds", "1", "--epochs", "1", "--out", str(tmp_path), "--device", "cpu"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: a sweep worker failed") and "rerun the same command to resume" in err

@@ -1,6 +1,7 @@
-"""The MNIST classifier and the quality metrics built on it (classifier.py, metrics.py)."""
+"""The MNIST classifier and the quality metrics built on it (classifier.py, metrics.py, calibration.py)."""
 from __future__ import annotations
 
+import ast
 import json
 import math
 import shutil
@@ -10,11 +11,12 @@ import pytest
 import scipy.linalg
 import torch
 
-from gan_lab import classifier, metrics
+from gan_lab import calibration, classifier, metrics
 from gan_lab.checkpoint import load_generator
 from gan_lab.classifier import ClassifierError, MnistClassifier, load_classifier, sha256_of
 from gan_lab.cli import main
 from gan_lab.data import load_images
+from gan_lab.files import DamagedFileError
 from gan_lab.metrics import FeatureSet, METRIC_NAMES
 
 SHIPPED = classifier.ASSET_DIR / classifier.WEIGHTS_NAME
@@ -49,6 +51,29 @@ def test_damaged_weights_raise_a_clear_error(tmp_path):
     weights.write_bytes(bytes(data))
     with pytest.raises(ClassifierError, match="damaged or were replaced: sha256"):
         load_classifier(weights)
+    assert issubclass(ClassifierError, DamagedFileError)  # the CLI reports every damaged file the same way
+
+
+@pytest.mark.parametrize("field,value,shown", [("seed", -1, "seed=-1 is not allowed: an integer >= 0"),
+                                               ("epochs", 0, "epochs=0 is not allowed: an integer from 1 to 100"),
+                                               ("batch_size", True, "batch_size=True is not allowed"),
+                                               ("max_lr", float("nan"), "max_lr=nan is not allowed")])
+def test_classifier_settings_refuse_bad_values(field, value, shown):
+    with pytest.raises(ValueError, match=shown):
+        classifier.ClassifierSettings(**{field: value})
+
+
+def imported_modules(module) -> set[str]:
+    """Names of the gan_lab modules a module imports (from .x import ...)."""
+    tree = ast.parse(open(module.__file__, encoding="utf-8").read())
+    return {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level == 1}
+
+
+def test_metrics_and_classifier_sit_below_checkpoints_and_the_cli():
+    """The judge does not depend on how runs are stored, nor on the command line (which lives in cli.py)."""
+    for module in (classifier, metrics, calibration):
+        assert not imported_modules(module) & {"checkpoint", "cli", "train", "sweep"}, module.__name__
+        assert not [n for n in vars(module) if n.startswith(("cmd_", "add_"))], module.__name__
 
 
 def test_missing_record_or_weights_or_wrong_architecture_raise_clear_errors(tmp_path):
@@ -169,19 +194,31 @@ def test_bootstrap_intervals_hold_the_value_and_repeat_with_the_seed(real_root, 
     assert a["FD_mnist"]["high"] > a["FD_mnist"]["low"]  # 1000 of 10,000 images: FD is noisy
 
 
+def test_gaussian_blur_keeps_the_background_and_spreads_a_dot():
+    x = torch.full((2, 1, 28, 28), -1.0)
+    assert torch.allclose(calibration.gaussian_blur(x, 1.0), x, atol=1e-6)  # borders padded with the background
+    x[0, 0, 14, 14] = 1.0
+    y = calibration.gaussian_blur(x, 1.0)
+    assert y.shape == x.shape and y[0, 0, 14, 14] < 1.0 and y[0, 0, 14, 15] > -1.0
+    assert (y + 1).double().sum().item() == pytest.approx(2.0, rel=1e-3)  # the kernel sums to 1
+    rows = [{"set": "s", "n": 7, **{m: 0.5 for m in METRIC_NAMES}}]
+    table = calibration.format_calibration_table(rows).splitlines()
+    assert len(table) == 3 and table[2].startswith("| s | 7 |")
+
+
 def test_calibration_orders_real_corrupted_and_noise(real_root):
-    rows = {row["set"]: row for row in metrics.calibration_table(n=2000, data_root=real_root)}
+    rows = {row["set"]: row for row in calibration.calibration_table(n=2000, data_root=real_root)}
     fd = {name: row["FD_mnist"] for name, row in rows.items()}
     floor, noise = fd["train images (floor)"], fd["uniform noise"]
-    blur = [fd[f"train, blur sigma {s:g} px"] for s in metrics.BLUR_SIGMAS]
-    added = [fd[f"train, + noise sigma {s:g}"] for s in metrics.NOISE_SIGMAS]
+    blur = [fd[f"train, blur sigma {s:g} px"] for s in calibration.BLUR_SIGMAS]
+    added = [fd[f"train, + noise sigma {s:g}"] for s in calibration.NOISE_SIGMAS]
     assert floor < blur[0] < blur[1] < blur[2] < noise
     assert floor < added[0] < added[1] < added[2] < noise
     assert fd["untrained generator"] > 10 * blur[0]
-    one = rows[f"only digit {metrics.ONE_CLASS_DIGIT}"]
+    one = rows[f"only digit {calibration.ONE_CLASS_DIGIT}"]
     assert one["digits_covered"] == 1 and one["class_KL"] > 1.5
     assert rows["train images (floor)"]["digits_covered"] == 10 and rows["train images (floor)"]["class_KL"] < 0.01
-    assert "| only digit 1 |" in metrics.format_calibration_table(list(rows.values()))
+    assert "| only digit 1 |" in calibration.format_calibration_table(list(rows.values()))
 
 
 # ---------------------------------------------------------------- evaluate and training

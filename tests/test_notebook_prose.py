@@ -100,7 +100,8 @@ def test_the_scan_finds_a_typed_measurement(tmp_path):
 def test_readme_and_summary_tables_are_the_shipped_results(sweep):
     """The README's study tables and results/summary_<sweep>.md are exactly what the shipped runs give."""
     from gan_lab.notebook import shipped_results
-    from gan_lab.sweep import format_summary, summarize, sweep_configs, sweep_results
+    from gan_lab.study import format_summary, summarize, sweep_results
+    from gan_lab.sweep import sweep_configs
 
     results = shipped_results()
     table = format_summary(summarize(sweep_results(results, sweep_configs(sweep, 3, 100))))

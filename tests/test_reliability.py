@@ -15,7 +15,7 @@ from gan_lab import CheckpointError, TrainConfig, fit, load_checkpoint, train_st
 from gan_lab.checkpoint import CHECKPOINT_NAME, PREVIOUS_NAME, resume_state, save_checkpoint
 from gan_lab.cli import main
 from gan_lab.models import build_models
-from gan_lab.train import make_optimizers
+from gan_lab.state import make_optimizers
 
 from conftest import make_tiny_root
 
@@ -66,7 +66,7 @@ def test_a_sweep_with_more_epochs_continues_its_runs_and_one_with_fewer_is_refus
 
 def test_shipped_results_of_another_length_still_load():
     from gan_lab.notebook import shipped_results
-    from gan_lab.sweep import load_study
+    from gan_lab.study import load_study
 
     study = load_study(shipped_results(), "logits")  # trained for 40 epochs, loaded with the default epochs=100
     assert study and all(r.config.epochs == 40 for runs in study.values() for r in runs)

@@ -15,7 +15,8 @@ import torch
 
 from gan_lab import TrainConfig, load_checkpoint
 from gan_lab.models import Generator
-from gan_lab.widgets import LatentExplorer, TrainingPanel
+from gan_lab.toy import ToyConfig
+from gan_lab.widgets import LatentExplorer, ToyPanel, TrainingPanel, toy_panel
 
 REPO = Path(__file__).resolve().parents[1]
 EXPECTED_MAJOR = os.environ.get("GAN_LAB_EXPECT_IPYWIDGETS")  # set to "7" by test_widgets_on_ipywidgets_7
@@ -84,6 +85,43 @@ def test_latent_explorer_redraws_on_every_control():
     ex.direction_button.click()
     assert ex.renders == 4 and not torch.equal(ex.images(), moved)
     assert figures_in(ex.output) == 1  # replaced, not appended
+
+
+def png_outputs(output) -> list[str]:
+    return [o["data"]["image/png"] for o in output.outputs if "image/png" in o.get("data", {})]
+
+
+def test_toy_panel_buttons_slider_and_dropdown():
+    panel = toy_panel(steps=30)
+    assert isinstance(panel, ToyPanel) and isinstance(panel, ipywidgets.VBox)
+    assert panel.state.step == 0, "nothing trains until the button is clicked"
+    first = png_outputs(panel.output)
+    assert len(first) == 1 and panel.draws == 1 and panel.status.value.startswith("step 0")
+
+    panel.train_button.click()
+    assert panel.state.step == 30 and panel.draws == 2
+    after = png_outputs(panel.output)
+    assert len(after) == 1 and after != first, "the output should now show a new picture, replacing the old one"
+    assert panel.status.value.startswith("step 30,") and not panel.train_button.disabled
+
+    panel.steps_slider.value = 50
+    assert panel.train_button.description == "Train 50 steps"
+    panel.train_button.click()
+    assert panel.state.step == 80, "the slider sets how many steps one click trains"
+
+    panel.reset_button.click()
+    assert panel.state.step == 0 and len(panel.state.history) == 0
+
+    panel.data_dropdown.value = "one Gaussian (+2)"
+    assert panel.state.config.means == (2.0,) and panel.state.step == 0
+    assert len(png_outputs(panel.output)) == 1 and panel.draws == 5
+    assert repr(panel) == "ToyPanel(toy GAN: run the notebook to use its buttons)"
+
+
+def test_toy_panel_offers_a_callers_own_data_first():
+    panel = toy_panel(ToyConfig(means=(-1.0, 1.0), seed=3), steps=10)
+    assert panel.data_dropdown.value == "custom (-1.0, 1.0)" == panel.data_dropdown.options[0]
+    assert panel.state.config.seed == 3 and panel.train_button.description == "Train 10 steps"
 
 
 def test_widgets_on_ipywidgets_7():

@@ -1,0 +1,155 @@
+"""Many runs side by side: their networks stacked and run at once with torch.func.vmap.
+
+Runs of the same architecture and the same optimizer settings share a *stack*. Each network's
+weights are stacked along a new first dimension (torch.func.stack_module_state) and its forward pass
+runs for every run at once through vmap(functional_call(...)), so any nn.Module works: the report's
+fully connected networks, convolutional ones, conditional ones. The step is gan_lab.train_step and the
+optimizers are torch.optim's, applied to the stacked weights; each run keeps its own seed, data order
+and noise, so it follows the same trajectory as when trained alone (up to float rounding, tested).
+"""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Optional, Sequence
+
+import torch
+from torch import nn
+from torch.func import functional_call, stack_module_state, vmap
+
+from .state import RunLoss, TrainState, make_optimizers
+from .train import Single, train_runs
+
+
+class StackedModule(nn.Module):
+    """R copies of one network with their weights stacked; a batch of R x B inputs (flattened to R*B) in one pass.
+
+    Buffers (BatchNorm's running statistics) are not supported: the report's, convolutional and
+    conditional networks here have none.
+    """
+
+    def __init__(self, modules: Sequence[nn.Module]):
+        super().__init__()
+        if any(True for m in modules for _ in m.buffers()):
+            raise ValueError("networks with buffers (e.g. BatchNorm running statistics) cannot be stacked")
+        params, _ = stack_module_state(list(modules))
+        self.names = list(params)
+        self.runs = len(modules)
+        # ParameterDict keys cannot hold dots: fc1.weight is kept as fc1:weight.
+        self.weights = nn.ParameterDict({n.replace(".", ":"): nn.Parameter(_grad_layout(p.detach()))
+                                         for n, p in params.items()})
+        self.keys = [(n, n.replace(".", ":")) for n in self.names]
+        self.z_dim = getattr(modules[0], "z_dim", None)  # train_step reads G.z_dim to draw z
+        base = copy.deepcopy(modules[0]).to("meta")  # the architecture only; the weights come from the stack
+        self._forward = vmap(lambda weights, x: functional_call(base, weights, (x,)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x holds every run's batch, run after run (R*B rows); returns every run's output the same way."""
+        weights = {n: self.weights[k] for n, k in self.keys}
+        out = self._forward(weights, x.reshape(self.runs, -1, *x.shape[1:]))
+        return out.reshape(-1, *out.shape[2:])
+
+    def write_back(self, modules: Sequence[nn.Module]) -> None:
+        """Copy each run's slice of the stacked weights into its own network."""
+        with torch.no_grad():
+            for r, m in enumerate(modules):
+                for n, p in m.named_parameters():
+                    p.copy_(self.weights[n.replace(".", ":")][r])
+
+
+def _grad_layout(w: torch.Tensor) -> torch.Tensor:
+    """Stacked Linear weights (R x out x in) stored in the memory layout of their gradient under vmap.
+
+    Autograd hands a Linear weight's gradient over as R x in x out transposed; a weight in that same layout
+    takes the gradient as it is, instead of a copy of the largest tensors at every step (about 9% of a step).
+    """
+    return w.transpose(1, 2).contiguous().transpose(1, 2) if w.dim() == 3 else w
+
+
+class Stack:
+    """Runs that share a stack_key, as the training loop steps them: stacked G and D, their optimizers."""
+
+    def __init__(self, states: Sequence[TrainState]):
+        self.states = list(states)
+        c = self.states[0].config
+        self.G = StackedModule([s.G for s in self.states])
+        self.D = StackedModule([s.D for s in self.states])
+        self.optD, self.optG = make_optimizers(c, self.G, self.D)  # shared settings: stack_key holds them
+        _stack_optimizer_state(self.optD, [s.optD for s in self.states], self.D)
+        _stack_optimizer_state(self.optG, [s.optG for s in self.states], self.G)
+        self.criterion = RunLoss(c.logits, runs=len(self.states))
+        self.noise_gen = [s.noise_gen for s in self.states]
+
+    def batch(self, xs: Sequence[torch.Tensor]) -> torch.Tensor:
+        return torch.cat(list(xs))
+
+    def write_back(self) -> None:
+        """Every run's weights and optimizer state back into its own TrainState."""
+        self.G.write_back([s.G for s in self.states])
+        self.D.write_back([s.D for s in self.states])
+        _split_optimizer_state(self.optD, [s.optD for s in self.states], self.D)
+        _split_optimizer_state(self.optG, [s.optG for s in self.states], self.G)
+
+
+def _params_by_name(opt: torch.optim.Optimizer, stacked: StackedModule) -> list[tuple[str, torch.Tensor]]:
+    """(name, tensor) of the parameters a run's optimizer holds, in the order of its network's parameters."""
+    names = stacked.names
+    params = [p for group in opt.param_groups for p in group["params"]]
+    if len(params) != len(names):
+        raise ValueError("a run's optimizer does not hold exactly its network's parameters")
+    return list(zip(names, params))
+
+
+def _stack_optimizer_state(opt: torch.optim.Optimizer, run_opts: Sequence[torch.optim.Optimizer],
+                           stacked: StackedModule) -> None:
+    """Give the stack's optimizer the runs' own states (Adam's moments and step), stacked like the weights."""
+    per_run = [_params_by_name(o, stacked) for o in run_opts]
+    for i, name in enumerate(stacked.names):
+        states = [o.state.get(params[i][1]) for o, params in zip(run_opts, per_run)]
+        if all(not s for s in states):
+            continue
+        if not all(states) or len({float(s["step"]) for s in states}) != 1:
+            raise ValueError("runs whose optimizers have taken different numbers of steps cannot share a stack")
+        target = stacked.weights[name.replace(".", ":")]
+        opt.state[target] = {k: (v.clone() if k == "step" else torch.stack([s[k] for s in states]))
+                             for k, v in states[0].items()}
+
+
+def _split_optimizer_state(opt: torch.optim.Optimizer, run_opts: Sequence[torch.optim.Optimizer],
+                           stacked: StackedModule) -> None:
+    """Inverse of _stack_optimizer_state: each run's slice of the stacked state, back into its optimizer."""
+    for r, o in enumerate(run_opts):
+        for name, p in _params_by_name(o, stacked):
+            state = opt.state.get(stacked.weights[name.replace(".", ":")])
+            if state:
+                o.state[p] = {k: (v.clone() if k == "step" else v[r].clone()) for k, v in state.items()}
+
+
+def stack_key(state: TrainState) -> tuple:
+    """Runs with the same key can share a stack: same architecture, optimizer settings, batches and device."""
+    c = state.config
+    shapes = tuple((n, tuple(p.shape)) for m in (state.G, state.D) for n, p in m.named_parameters())
+    return (type(state.G).__name__, type(state.D).__name__, shapes, c.optimizer, c.lr_d, c.lr_g, c.betas,
+            c.batch_size, c.dataset, c.data_root, c.train_images, str(state.device), c.logits,
+            state.step, state.step_in_epoch)
+
+
+def fit_side_by_side(states: Sequence[TrainState], out_dirs: Optional[Sequence[Path]] = None,
+                     progress: bool = True, images: Optional[torch.Tensor] = None) -> list[TrainState]:
+    """Train runs that share a stack_key together, whole epochs at a time, until each reaches its length."""
+    states = list(states)
+    keys = {stack_key(s) for s in states}
+    if len(keys) != 1:
+        raise ValueError("these runs cannot share a stack: their architecture, optimizer settings, batches, device "
+                         "or progress differ (group them by gan_lab.stack.stack_key)")
+    # A run left alone (the others finished or stopped) goes on without vmap: the plain path is faster.
+    return train_runs(states, lambda live: Single(live) if len(live) == 1 else Stack(live), out_dirs,
+                      progress=progress, images=images)
+
+
+def group_by_stack(states: Sequence[TrainState]) -> list[list[TrainState]]:
+    """The runs split into groups that can each share a stack, in first-seen order."""
+    groups: dict[tuple, list[TrainState]] = {}
+    for s in states:
+        groups.setdefault(stack_key(s), []).append(s)
+    return list(groups.values())
