@@ -2,7 +2,8 @@
 # gan_lab in one command: ./run.sh {setup|train|test|bench|e2e} [extra arguments]
 #   setup  create the virtual environment ($GAN_LAB_VENV, default .venv) from requirements.txt
 #   train  set up, then train the reference GAN (SGD, 100 epochs) into runs/reference/
-#   test   set up, then run the unit tests and the notebooks (pytest --nbval, smoke mode)
+#   test   set up, check the package's layers (lint-imports), then run the unit tests and the notebooks
+#          (pytest --nbval, smoke mode)
 #   bench  set up, then run the training benchmark
 #   e2e    set up, add requirements-e2e.txt, then run the front-end tests (JupyterLab in headless Chromium)
 set -euo pipefail
@@ -54,6 +55,7 @@ case "$cmd" in
     setup
     setup_ipywidgets7
     export PYTHONPATH="$PWD" GAN_LAB_SMOKE=1 MPLBACKEND=Agg
+    "$VENV/bin/lint-imports"  # the floors in pyproject.toml: a new import circle fails here
     "$PY" -m pytest -q -p no:cacheprovider tests notebooks --nbval \
       --nbval-sanitize-with notebooks/nbval_sanitize.cfg --nbval-cell-timeout 900 "$@" ;;
   e2e)
@@ -67,6 +69,6 @@ case "$cmd" in
     setup
     PYTHONPATH="$PWD" "$PY" benchmarks/bench_train.py "$@" ;;
   *)
-    sed -n '2,7p' "$0" >&2
+    sed -n '2,8p' "$0" >&2
     exit 2 ;;
 esac

@@ -195,3 +195,38 @@ class TrainConfig:
 
 # Fields that may differ when resuming a run: extending the schedule is fine, the rest is not.
 RESUMABLE_CHANGES = ("epochs", "max_steps", "device", "data_root", "eval_every", "eval_samples")
+
+
+# ----------------------------------------------------------------------------------------- the studies
+
+SWEEPS: dict[str, list[dict]] = {
+    # The report's experiment, at the report's settings (SGD 0.3; Adam 2e-4 with PyTorch's default betas)
+    # and at each optimizer's usual setting (SGD 0.1, our default; Adam 2e-4 with beta1 0.5, as DCGAN).
+    "optimizer": [{"optimizer": "sgd", "lr_d": 0.3, "lr_g": 0.3}, {"optimizer": "adam", "betas": (0.9, 0.999)},
+                  {"optimizer": "sgd"}, {"optimizer": "adam"}],
+    # The report's z_dim study (with SGD at our default 0.1: the report's 0.3 often saturates).
+    "zdim": [{"optimizer": "sgd", "z_dim": z} for z in (20, 50, 100, 200)],
+    # Learning rates: the report's literal SGD 0.3 down to 0.01; Adam at 1e-3 and 2e-4 with beta1 0.9 and 0.5.
+    "lr": [{"optimizer": "sgd", "lr_d": lr, "lr_g": lr} for lr in (0.3, 0.1, 0.03, 0.01)]
+          + [{"optimizer": "adam", "lr_d": lr, "lr_g": lr, "betas": (b1, 0.999)} for lr in (1e-3, 2e-4) for b1 in (0.9, 0.5)],
+    # The report's SGD 0.3 once more, with D's loss computed from logits (BCEWithLogitsLoss): does it train now?
+    "logits": [{"optimizer": "sgd", "lr_d": 0.3, "lr_g": 0.3, "logits": True}],
+}
+
+
+def label(config: TrainConfig) -> str:
+    """A short human name for a configuration, e.g. 'sgd lr 0.1 z 100' or 'adam lr 0.0002 b1 0.5 z 100'."""
+    lr = f"lr {config.lr_d:g}" if config.lr_d == config.lr_g else f"lr_d {config.lr_d:g} lr_g {config.lr_g:g}"
+    b1 = f" b1 {config.betas[0]:g}" if config.optimizer == "adam" else ""
+    return f"{config.optimizer} {lr}{b1} z {config.z_dim}" + (" logits" if config.logits else "")
+
+
+def sweep_configs(name: str, seeds: int, epochs: int, base: Optional[TrainConfig] = None) -> list[TrainConfig]:
+    """The configurations of a named sweep, each with seeds 0..seeds-1."""
+    if name not in SWEEPS:
+        raise ValueError(f"sweep={name!r} is not allowed: one of {', '.join(SWEEPS)}")
+    if not isinstance(seeds, int) or seeds < 1:
+        raise ValueError(f"seeds={seeds!r} is not allowed: a positive number of training seeds")
+    base = base or TrainConfig()
+    return [base.replace(**{"lr_d": None, "lr_g": None, "betas": None, **changes}, epochs=epochs, seed=seed)
+            for changes in SWEEPS[name] for seed in range(seeds)]

@@ -10,10 +10,9 @@ from typing import Optional, Sequence
 import numpy as np
 import torch
 
-from .checkpoint import GENERATOR_NAME, load_generator
-from .config import TrainConfig
+from .checkpoint import GENERATOR_NAME, RESULT_NAME, load_generator, read_result
+from .config import TrainConfig, sweep_configs
 from .files import atomic_write_text
-from .sweep import load_results, sweep_configs
 
 SATURATED_LOSS = 20.0  # -log p > 20 means p < 2e-9: D's sigmoid is pinned at 0 or 1
 
@@ -37,6 +36,16 @@ class RunResult:
     def generator(self) -> torch.nn.Module:
         """The trained G (eval mode, CPU), from the run's generator.pt, even a saturated run's huge weights."""
         return load_generator(self.dir / GENERATOR_NAME, refuse_blown_up=False)[0]
+
+
+def load_results(out: str | Path) -> list[dict]:
+    """Every finished run's result.json under a sweep folder, with its folder added as 'dir'."""
+    rows = []
+    for path in sorted(Path(out).glob(f"*/{RESULT_NAME}")):
+        r = read_result(path)
+        r["dir"] = str(path.parent)
+        rows.append(r)
+    return rows
 
 
 def load_study(out: str | Path, name: str, seeds: int = 3, epochs: int = 100) -> dict[str, list[RunResult]]:

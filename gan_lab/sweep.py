@@ -21,45 +21,14 @@ import torch
 from .checkpoint import (CHECKPOINT_NAME, GENERATOR_NAME, RESULT_NAME, CheckpointError, finished_result,
                          load_checkpoint, read_result, resume_state, write_config_json, write_generator_file,
                          write_result)
-from .config import TrainConfig
+from .config import SWEEPS, TrainConfig, label, sweep_configs  # noqa: F401 (SWEEPS: part of the sweep API)
 from .files import atomic_write, run_lock
 from .metrics import DEFAULT_N, evaluate_generator
 from .stack import fit_side_by_side, group_by_stack
 from .state import History, TrainState, new_state
 
-SWEEPS: dict[str, list[dict]] = {
-    # The report's experiment, at the report's settings (SGD 0.3; Adam 2e-4 with PyTorch's default betas)
-    # and at each optimizer's usual setting (SGD 0.1, our default; Adam 2e-4 with beta1 0.5, as DCGAN).
-    "optimizer": [{"optimizer": "sgd", "lr_d": 0.3, "lr_g": 0.3}, {"optimizer": "adam", "betas": (0.9, 0.999)},
-                  {"optimizer": "sgd"}, {"optimizer": "adam"}],
-    # The report's z_dim study (with SGD at our default 0.1: the report's 0.3 often saturates).
-    "zdim": [{"optimizer": "sgd", "z_dim": z} for z in (20, 50, 100, 200)],
-    # Learning rates: the report's literal SGD 0.3 down to 0.01; Adam at 1e-3 and 2e-4 with beta1 0.9 and 0.5.
-    "lr": [{"optimizer": "sgd", "lr_d": lr, "lr_g": lr} for lr in (0.3, 0.1, 0.03, 0.01)]
-          + [{"optimizer": "adam", "lr_d": lr, "lr_g": lr, "betas": (b1, 0.999)} for lr in (1e-3, 2e-4) for b1 in (0.9, 0.5)],
-    # The report's SGD 0.3 once more, with D's loss computed from logits (BCEWithLogitsLoss): does it train now?
-    "logits": [{"optimizer": "sgd", "lr_d": 0.3, "lr_g": 0.3, "logits": True}],
-}
 EVAL_EVERY = 10  # epochs between metric evaluations in a sweep
 EVAL_SAMPLES = 2000  # samples per evaluation during training (the final one uses metrics.DEFAULT_N)
-def label(config: TrainConfig) -> str:
-    """A short human name for a configuration, e.g. 'sgd lr 0.1 z 100' or 'adam lr 0.0002 b1 0.5 z 100'."""
-    lr = f"lr {config.lr_d:g}" if config.lr_d == config.lr_g else f"lr_d {config.lr_d:g} lr_g {config.lr_g:g}"
-    b1 = f" b1 {config.betas[0]:g}" if config.optimizer == "adam" else ""
-    return f"{config.optimizer} {lr}{b1} z {config.z_dim}" + (" logits" if config.logits else "")
-
-
-def sweep_configs(name: str, seeds: int, epochs: int, base: Optional[TrainConfig] = None) -> list[TrainConfig]:
-    """The configurations of a named sweep, each with seeds 0..seeds-1."""
-    if name not in SWEEPS:
-        raise ValueError(f"sweep={name!r} is not allowed: one of {', '.join(SWEEPS)}")
-    if not isinstance(seeds, int) or seeds < 1:
-        raise ValueError(f"seeds={seeds!r} is not allowed: a positive number of training seeds")
-    base = base or TrainConfig()
-    return [base.replace(**{"lr_d": None, "lr_g": None, "betas": None, **changes}, epochs=epochs, seed=seed)
-            for changes in SWEEPS[name] for seed in range(seeds)]
-
-
 def run_dir(out: Path, config: TrainConfig) -> Path:
     """Where one run of a sweep lives."""
     return Path(out) / config.run_name()
@@ -181,13 +150,3 @@ def write_run_results(state: TrainState, out_dir: Path, n_final: int, seconds_pe
               "metrics_n": n_final, "metrics": metrics, "seconds": round(seconds_per_run, 1)}
     write_result(out_dir / RESULT_NAME, result)
     return result
-
-
-def load_results(out: str | Path) -> list[dict]:
-    """Every finished run's result.json under a sweep folder, with its folder added as 'dir'."""
-    rows = []
-    for path in sorted(Path(out).glob(f"*/{RESULT_NAME}")):
-        r = read_result(path)
-        r["dir"] = str(path.parent)
-        rows.append(r)
-    return rows

@@ -66,10 +66,12 @@ from torch import nn
 
 import gan_lab
 from gan_lab import toy
+from gan_lab.classifier import single_thread
 from gan_lab.checks import use_if_correct
 from gan_lab.checks.theory import (check_generator_losses, check_js_divergence, check_optimal_discriminator,
                                    reference_js_divergence, reference_non_saturating_loss,
                                    reference_optimal_discriminator, reference_saturating_loss)
+from gan_lab.widgets import toy_panel
 
 # %% [markdown]
 # ## 1. The minimax objective
@@ -399,12 +401,14 @@ print(state.D)
 print(f"parameters: G {gan_lab.count_parameters(state.G)}, D {gan_lab.count_parameters(state.D)}")
 
 # %% [markdown]
-# One training step is the same as for MNIST (notebook 03): first a $D$ step on a real batch and a
-# generated batch, with labels 1 and 0; then a $G$ step with the non-saturating loss. Note the
-# `.detach()` in the $D$ step: that loss trains $D$ only, so no gradient flows into $G$.
+# One training step is the one for MNIST (notebook 03): the toy calls `gan_lab.train_step` itself, printed
+# below. First a $D$ step on a real batch and a generated batch, with labels 1 and 0; then a $G$ step with
+# the non-saturating loss. Note the `.detach()` in the $D$ step: that loss trains $D$ only, so no gradient
+# flows into $G$. In the $G$ step, `frozen(D)` says the opposite: $D$ is not trained there. (The options
+# `g_loss` and `train_g` serve the experiments further down.)
 
 # %%
-print(inspect.getsource(toy.toy_step))
+print(inspect.getsource(gan_lab.train_step))
 
 # %% [markdown]
 # We train one run and take a picture after a few step counts. Each picture shows the real density
@@ -528,7 +532,7 @@ def train_ring_gan(lr_d: float, steps: int, n_snapshots: int = 5, seed: int = 0)
     data_gen, noise_gen = torch.Generator().manual_seed(seed + 1), torch.Generator().manual_seed(seed + 2)
     z_fixed = torch.randn(500, 2, generator=torch.Generator().manual_seed(seed + 3))
     every, snapshots = max(1, steps // n_snapshots), {}
-    with toy.one_thread():  # these networks are too small to gain from more threads
+    with single_thread():  # these networks are too small to gain from more threads
         for step in range(1, steps + 1):
             gan_lab.train_step(G, D, optD, optG, sample_ring(64, data_gen), nn.BCELoss(), noise_gen)
             if step % every == 0:
@@ -602,7 +606,7 @@ fig
 # among the bumps from one click to the next, and how $D(x)$ follows.
 
 # %% tags=["nbval-ignore-output"]
-panel = toy.toy_panel(steps=PANEL_STEPS)
+panel = toy_panel(steps=PANEL_STEPS)
 display(panel)
 
 # %% [markdown]

@@ -507,7 +507,10 @@ assert n_changed(D1, D) == 0, "the G step must leave D unchanged (optG holds onl
 #
 # Notebook 03 trains the two networks with `gan_lab.train_step`, which puts all of the above together: a
 # $D$ step with labels 1 (real) and 0 (generated) and `.detach()`, then a $G$ step with the non-saturating
-# loss BCE(D(G(z)), 1). Here is its code:
+# loss BCE(D(G(z)), 1), in which `frozen(D)` keeps $D$'s weights out of the gradient computation. It draws $z$
+# with `sample_z`, the function of Exercise 2.3. Here is its code; the `.sum()` and the returned tensors let
+# the same step train many runs side by side and read their losses in blocks, and the two options serve the
+# toy GAN of notebook 01:
 
 # %%
 print(inspect.getsource(gan_lab.train_step))

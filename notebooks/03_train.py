@@ -333,7 +333,8 @@ print("  " + format_metrics(final, intervals).replace(" | ", "\n  "))
 # README has more such sets. Place your generator's numbers on this scale.
 
 # %% tags=["nbval-ignore-output"]
-from gan_lab.metrics import compute_metrics, gaussian_blur
+from gan_lab.calibration import gaussian_blur
+from gan_lab.metrics import compute_metrics
 
 all_train = load_images()
 rng = torch.Generator().manual_seed(SEED)

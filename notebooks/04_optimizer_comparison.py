@@ -54,9 +54,9 @@ from matplotlib.figure import Figure
 import gan_lab
 from gan_lab.checks import use_if_correct
 from gan_lab.checks.studies import check_collapsed_run, check_gda_step, reference_collapsed_run, reference_gda_step
-from gan_lab.study import describe, describe_end, first_saturated_step
-from gan_lab.sweep import (format_summary, mean_std, notebook_study, pick, plot_lr_study, plot_study_losses,
-                           plot_study_metrics, study_rows)
+from gan_lab.notebook import notebook_study
+from gan_lab.plotting import plot_lr_study, plot_study_losses, plot_study_metrics
+from gan_lab.study import describe, describe_end, first_saturated_step, format_summary, mean_std, pick, study_rows
 
 # %% [markdown]
 # ## 1. The runs

@@ -60,8 +60,9 @@ from gan_lab.checks import use_if_correct
 from gan_lab.checks.studies import (check_digits_covered, check_mean_std, reference_digits_covered,
                                     reference_mean_and_std)
 from gan_lab.metrics import COVERED_SHARE
-from gan_lab.sweep import (DECIMALS, RunResult, format_summary, notebook_study, plot_study_losses, plot_study_metrics,
-                           study_rows)
+from gan_lab.notebook import notebook_study
+from gan_lab.plotting import plot_study_losses, plot_study_metrics
+from gan_lab.study import DECIMALS, RunResult, format_summary, study_rows
 
 # %% [markdown]
 # ## 1. The runs

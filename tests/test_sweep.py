@@ -13,8 +13,8 @@ from torch import nn
 from gan_lab import TrainConfig, fit, load_checkpoint
 from gan_lab.stack import StackedModule, fit_side_by_side, group_by_stack
 from gan_lab.state import make_optimizers, new_state
-from gan_lab.study import format_summary, summarize
-from gan_lab.sweep import RESULT_NAME, SWEEPS, load_results, sweep_configs
+from gan_lab.study import format_summary, load_results, summarize
+from gan_lab.sweep import RESULT_NAME, SWEEPS, sweep_configs
 from gan_lab.train import Single, train_runs
 
 from conftest import make_tiny_root

@@ -122,3 +122,22 @@ def test_logits_option_drops_the_sigmoid_and_reports_probabilities(tiny_root):
     plain = fit(cfg(tiny_root, max_steps=3), progress=False)  # same seed, sigmoid in D: same start, same first lossD
     assert abs(plain.history.lossD[0] - s.history.lossD[0]) < 1e-5
     assert TrainConfig(logits=True).run_name() != TrainConfig().run_name()
+
+
+def test_history_read_in_blocks_equals_each_steps_own_values(tiny_root):
+    """fit reads the step results in blocks (gan_lab.train.SYNC_EVERY steps); its history must hold exactly the
+    values each train_step returned, in order, across block and epoch boundaries."""
+    from gan_lab.state import RunLoss, new_state
+    from gan_lab.train import SYNC_EVERY, make_batches
+
+    c = cfg(tiny_root, batch_size=8, epochs=3)  # 40 steps per epoch: blocks end mid-epoch and at epoch ends
+    s = new_state(c)
+    batches = make_batches(c, s.device, s.data_gen)
+    rows = []
+    for _ in range(c.epochs):
+        for x_real in batches:
+            r = train_step(s.G, s.D, s.optD, s.optG, x_real, RunLoss(), s.noise_gen)
+            rows.append([r.lossD.item(), r.lossG.item(), r.D_x.item(), r.D_G_z.item()])  # read at once, every step
+    h = fit(c, progress=False).history
+    assert len(rows) == len(h) == 120 > 2 * SYNC_EVERY
+    assert [list(v) for v in zip(h.lossD, h.lossG, h.D_x, h.D_G_z)] == rows
