@@ -88,11 +88,11 @@ def two_processes(runs: int, steps: int, n_configs: int) -> float:
 
 # Ten products of that size per run-step: D on real and generated images and their weight gradients
 # (4), G twice (2), and in the G step D forward, D's input gradient and G's two gradients (4); plus
-# small ones (z x 128, 128 x 1), about 4 MFLOP at z_dim 100. fit also computes D's weight gradient in
-# the G step, which the side-by-side trainer skips: one more product.
+# small ones (z x 128, 128 x 1), about 4 MFLOP at z_dim 100. D is frozen in the G step (train_step's
+# frozen(D)), so neither path computes D's weight gradient there.
 LARGE = 2 * 64 * 784 * 128
 FLOP_SIDE_BY_SIDE = 10 * LARGE + 4.2e6
-FLOP_SINGLE = FLOP_SIDE_BY_SIDE + LARGE
+FLOP_SINGLE = FLOP_SIDE_BY_SIDE
 
 
 def main() -> None:

@@ -1,7 +1,6 @@
 """Checkpoints and run files, written atomically so that a crash never leaves a half-written file."""
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
@@ -14,13 +13,15 @@ import torch
 from .config import RESUMABLE_CHANGES, TrainConfig, resolve_device
 from .files import DamagedFileError, atomic_write, atomic_write_text, digest, json_digest
 from .models import Generator
-from .state import STATE_FORMAT, History, TrainState, check_weights, new_state
+from .runfiles import load_logs, save_logs
+from .state import STATE_FORMAT, TrainState, check_weights, new_state
 
 CHECKPOINT_NAME = "checkpoint.pt"
 PREVIOUS_NAME = "checkpoint.prev.pt"  # the one before, kept in case the newest is damaged
 GENERATOR_NAME = "generator.pt"  # a sweep run's trained G, kept after its checkpoints
 RESULT_NAME = "result.json"  # a sweep run's results, written last: it marks the run as done
 FORMAT_VERSION = STATE_FORMAT
+READABLE_FORMATS = (1, STATE_FORMAT)  # format 1 is read and upgraded on the next save
 
 
 class CheckpointError(DamagedFileError):
@@ -28,8 +29,13 @@ class CheckpointError(DamagedFileError):
 
 
 def save_checkpoint(path: str | Path, state: TrainState) -> None:
-    """Atomically write a checkpoint; the file it replaces is kept as checkpoint.prev.pt."""
+    """Append the new history rows and samples to the run folder's files, then atomically write the checkpoint.
+
+    The checkpoint holds weights, optimizer states, random generators and counters (about 0.9 MB for the
+    report's network with SGD); the file it replaces is kept as checkpoint.prev.pt.
+    """
     path = Path(path)
+    state.saved = save_logs(path.parent, state.history, state.saved)
     d = state.state_dict()
     d["sha256"] = digest(d)  # of the content: a flipped bit anywhere in it shows on load
     buf = io.BytesIO()
@@ -49,8 +55,8 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     if not path.is_file():
         raise CheckpointError(f"no checkpoint at {path}")
     d = _read_torch(path, map_location)
-    if not isinstance(d, dict) or d.get("format") != FORMAT_VERSION:
-        raise CheckpointError(f"{path} is not a gan_lab checkpoint of format {FORMAT_VERSION}")
+    if not isinstance(d, dict) or d.get("format") not in READABLE_FORMATS:
+        raise CheckpointError(f"{path} is not a gan_lab checkpoint of format {' or '.join(map(str, READABLE_FORMATS))}")
     return _verify(d, path)
 
 
@@ -82,21 +88,29 @@ def _verify(d: dict, path: Path) -> dict:
     return d
 
 
-def state_from_dict(d: dict, config: Optional[TrainConfig] = None) -> TrainState:
-    """Rebuild a TrainState from a checkpoint dict; `config` may extend epochs/max_steps."""
+def state_from_dict(d: dict, config: Optional[TrainConfig] = None, folder: Optional[Path] = None) -> TrainState:
+    """Rebuild a TrainState from a checkpoint dict and its run folder's files; `config` may extend the run.
+
+    A run may move between CPU and GPU: it continues there, but only on the same device bit for bit.
+    """
     saved = TrainConfig.from_dict({**d["config"], "device": "auto"})  # the device may change
     config = saved if config is None else _check_same_run(saved, config)
     device = resolve_device(config.device)
-    if device.type != d["device_type"]:
-        raise CheckpointError(f"this run was trained on {d['device_type']} and cannot continue bit for bit on "
-                              f"{device.type}; set device='{d['device_type']}'")
     state = new_state(config)
     try:
-        state.load_state_dict(d)
-        return state
-    except (KeyError, TypeError, RuntimeError, IndexError) as e:  # readable, but not what save_checkpoint writes
+        state.load_state_dict(d, same_device=device.type == d["device_type"])
+        if d["format"] != 1 and folder is not None:
+            load_logs(folder, d["logs"], state.history)
+            state.saved = {**d["logs"], "folder": str(folder)}
+    except (KeyError, TypeError, RuntimeError, IndexError, ValueError) as e:  # readable, but not what we write
+        if isinstance(e, DamagedFileError):
+            raise CheckpointError(str(e)) from None
         raise CheckpointError(f"a checkpoint of {saved.run_name()} is damaged: {type(e).__name__} "
                               f"{str(e).splitlines()[0] if str(e) else ''}".rstrip()) from None
+    if device.type != d["device_type"]:
+        state.log("device", f"this run was trained on {d['device_type']} and continues on {device.type}, with "
+                  "its weights and optimizer state moved there; only runs that stay on one device repeat bit for bit")
+    return state
 
 
 def _check_same_run(saved: TrainConfig, new: TrainConfig) -> TrainConfig:
@@ -132,11 +146,8 @@ def resume_state(out_dir: str | Path, config: TrainConfig) -> Optional[TrainStat
     errors = []
     for path in candidates:
         try:
-            d = load_checkpoint(path)
-            state = state_from_dict(d, config)
+            state = state_from_dict(load_checkpoint(path), config, out_dir)
         except CheckpointError as e:
-            if str(e).startswith("this run was trained on"):
-                raise
             errors.append(str(e))
             continue
         if errors:  # the newest was damaged: say which one we fell back to
@@ -240,21 +251,6 @@ def finished_result(run_dir: Path, config: TrainConfig) -> Optional[dict]:
 
 def _warn(message: str) -> None:
     print(f"[gan_lab] {message}", file=sys.stderr)
-
-
-def write_history_csv(path: str | Path, history: History) -> None:
-    """history.csv: one row per step with step, epoch, lossD, lossG, D_x, D_G_z."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["step", "epoch", "lossD", "lossG", "D_x", "D_G_z"])
-    ends = history.epoch_end_steps
-    epoch = 0
-    for i in range(len(history)):
-        while epoch < len(ends) and i >= ends[epoch]:
-            epoch += 1
-        w.writerow([i + 1, epoch + 1, repr(history.lossD[i]), repr(history.lossG[i]),
-                    repr(history.D_x[i]), repr(history.D_G_z[i])])
-    atomic_write_text(path, buf.getvalue())
 
 
 def write_config_json(path: str | Path, config: TrainConfig) -> None:

@@ -66,7 +66,7 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--eval-every", type=int, default=0, help="compute quality metrics every k epochs (default: 0, never)")
     p.add_argument("--logits", action="store_true",
                    help="D outputs logits and the loss is BCEWithLogitsLoss (default: Sigmoid in D and BCELoss, as the report)")
-    p.add_argument("--out", required=True, help="output folder: config.json, history.csv, losses.png, samples.png, checkpoint.pt")
+    p.add_argument("--out", required=True, help="run folder: config.json, checkpoint.pt, history.csv, samples.u8, losses.png, samples.png")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt if it exists")
     p.add_argument("--overwrite", action="store_true",
                    help="replace a run already in OUT (without it, train refuses to train over a run)")

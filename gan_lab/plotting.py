@@ -9,7 +9,8 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from .checkpoint import write_config_json, write_history_csv
+from .checkpoint import write_config_json
+from .runfiles import save_logs
 from .files import atomic_write, figure_png
 from .state import History, TrainState
 from .study import RunResult, saturated_labels, study_curves, study_rows
@@ -185,11 +186,12 @@ def plot_metric_history(metrics: Sequence[dict], names: Sequence[str] = ("FD_mni
 
 
 def write_run_files(state: TrainState, out_dir: str | Path) -> None:
-    """config.json, history.csv, losses.png and samples.png (8 x 8 fixed-noise grid) in out_dir."""
+    """config.json, losses.png and samples.png (8 x 8 fixed-noise grid) in out_dir, and history.csv and
+    samples.u8 brought up to date (fit keeps them so after every epoch)."""
     out_dir = Path(out_dir)
     c = state.config
     write_config_json(out_dir / "config.json", c)
-    write_history_csv(out_dir / "history.csv", state.history)
+    state.saved = save_logs(out_dir, state.history, state.saved)
     if len(state.history):
         about = f"{c.optimizer}, lr_d={c.lr_d:g}, lr_g={c.lr_g:g}, z_dim={c.z_dim}, batch {c.batch_size}"
         save_figure(plot_losses(state.history, title=f"GAN losses ({about})"), out_dir / "losses.png")

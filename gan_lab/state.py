@@ -15,7 +15,7 @@ from .models import build_models
 
 N_FIXED = 64  # images in the fixed-noise grid (8 x 8)
 WEIGHT_LIMIT = 1e4  # |weight| above this is a blown-up run (healthy runs, saturated ones too, stay below 100)
-STATE_FORMAT = 1  # version of TrainState.state_dict's layout
+STATE_FORMAT = 2  # version of TrainState.state_dict's layout (1 held the per-step history and every epoch's samples)
 
 
 @dataclass
@@ -171,6 +171,7 @@ class TrainState:
     step_in_epoch: int = 0  # completed steps in the current, unfinished epoch
     epoch_start_rng: Optional[torch.Tensor] = None  # data_gen state when the current epoch began
     stopped: Optional[str] = None  # why training stopped early (divergence), else None
+    saved: dict = field(default_factory=dict)  # what the run folder's append-only files hold (runfiles.save_logs)
 
     @property
     def device(self) -> torch.device:
@@ -193,7 +194,11 @@ class TrainState:
         tqdm.write(f"[gan_lab] {message}", file=sys.stderr)
 
     def state_dict(self) -> dict:
-        """Everything needed to continue the run bit for bit, as tensors and plain types."""
+        """Everything needed to continue the run bit for bit, as tensors and plain types.
+
+        The per-step history and the samples are not in it: they live in the run folder's append-only
+        files, and "logs" records how far those go (gan_lab.runfiles).
+        """
         rng = {"data": self.data_gen.get_state(), "noise": self.noise_gen.get_state(),
                "epoch_start": self.epoch_start_rng if self.epoch_start_rng is not None
                else torch.zeros(0, dtype=torch.uint8)}
@@ -201,20 +206,35 @@ class TrainState:
                 "G": self.G.state_dict(), "D": self.D.state_dict(), "optD": self.optD.state_dict(),
                 "optG": self.optG.state_dict(), "fixed_noise": self.fixed_noise.cpu(), "rng": rng,
                 "epoch": self.epoch, "step": self.step, "step_in_epoch": self.step_in_epoch,
-                "history": self.history.to_dict()}
+                "history": {"epoch_end_steps": list(self.history.epoch_end_steps), "metrics": list(self.history.metrics),
+                            "events": list(self.history.events)},
+                "logs": {k: v for k, v in self.saved.items() if k != "folder"}}
 
-    def load_state_dict(self, d: dict) -> None:
-        """Load weights, optimizer states, random generators, counters and history from state_dict's output."""
+    def load_state_dict(self, d: dict, same_device: bool = True) -> None:
+        """Load weights, optimizer states, random generators, counters and history from state_dict's output.
+
+        same_device=False (the run moves between CPU and GPU): the noise generator's state belongs to the
+        other device, so it restarts from a seed derived from the run's seed and step.
+        """
         self.G.load_state_dict(d["G"])
         self.D.load_state_dict(d["D"])
         self.optD.load_state_dict(d["optD"])
         self.optG.load_state_dict(d["optG"])
         self.fixed_noise = d["fixed_noise"].to(self.device)
         self.data_gen.set_state(d["rng"]["data"])
-        self.noise_gen.set_state(d["rng"]["noise"])
         self.epoch_start_rng = d["rng"]["epoch_start"] if len(d["rng"]["epoch_start"]) else None
         self.epoch, self.step, self.step_in_epoch = d["epoch"], d["step"], d["step_in_epoch"]
-        self.history = History.from_dict(d["history"])
+        if same_device:
+            self.noise_gen.set_state(d["rng"]["noise"])
+        else:
+            self.noise_gen.manual_seed(derived_seed(self.config.seed, f"noise from step {self.step}"))
+        if d["format"] == 1:  # the whole history inside the checkpoint
+            self.history = History.from_dict(d["history"])
+            return
+        h = d["history"]
+        self.history = History(epoch_end_steps=list(h["epoch_end_steps"]), metrics=list(h["metrics"]),
+                               events=list(h["events"]))
+        self.saved = dict(d["logs"])
 
 
 def new_state(config: TrainConfig) -> TrainState:
