@@ -41,7 +41,8 @@ class StackedModule(nn.Module):
         self.keys = [(n, n.replace(".", ":")) for n in self.names]
         self.z_dim = getattr(modules[0], "z_dim", None)  # train_step reads G.z_dim to draw z
         base = copy.deepcopy(modules[0]).to("meta")  # the architecture only; the weights come from the stack
-        self._forward = vmap(lambda weights, x: functional_call(base, weights, (x,)))
+        # tie_weights=False: these networks share no weights, and untying them would cost time at every call.
+        self._forward = vmap(lambda weights, x: functional_call(base, weights, (x,), tie_weights=False))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x holds every run's batch, run after run (R*B rows); returns every run's output the same way."""

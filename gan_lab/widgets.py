@@ -52,7 +52,8 @@ class TrainingPanel:
     """Pick hyperparameters, click Train, watch the losses and the fixed-noise grid after every epoch.
 
     Runs go to <work>/runs/<config.run_name()>; clicking Train again with the same settings resumes an
-    interrupted run from its checkpoint (or just shows a finished one).
+    interrupted run from its checkpoint (or just shows a finished one). The device may change between
+    clicks (a Colab runtime that lost its GPU): the run continues there, bit for bit only on the same device.
     """
 
     def __init__(self, work: str | Path, base: Optional[TrainConfig] = None):
@@ -70,6 +71,9 @@ class TrainingPanel:
         self.batch_size = W.Dropdown(options=sorted({16, 32, 64, 128, 256, base.batch_size}), value=base.batch_size,
                                      description="batch size", style=style)
         self.epochs = W.IntSlider(value=base.epochs, min=1, max=max(100, base.epochs), description="epochs", style=style)
+        devices = ["auto", "cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+        devices += [] if base.device in devices else [base.device]
+        self.device = W.Dropdown(options=devices, value=base.device, description="device", style=style)
         self.train_button = W.Button(description="Train", button_style="primary", icon="play")
         self.progress = W.IntProgress(value=0, min=0, max=base.epochs, description="epoch 0", style=style)
         self.status = W.HTML(value="Choose settings and click <b>Train</b>.")
@@ -78,7 +82,7 @@ class TrainingPanel:
         self.optimizer.observe(self._on_optimizer, names="value")
         self.train_button.on_click(self._on_train)
         controls = W.VBox([self.optimizer, self.lr_d, self.lr_g, self.z_dim, self.batch_size, self.epochs,
-                           W.HBox([self.train_button, self.progress])])
+                           self.device, W.HBox([self.train_button, self.progress])])
         self.widget = W.VBox([controls, self.status, self.output])
 
     def _ipython_display_(self) -> None:
@@ -89,7 +93,7 @@ class TrainingPanel:
         return self.base.replace(optimizer=self.optimizer.value, lr_d=float(self.lr_d.value),
                                  lr_g=float(self.lr_g.value), z_dim=int(self.z_dim.value),
                                  batch_size=int(self.batch_size.value), epochs=int(self.epochs.value),
-                                 betas=None)
+                                 device=self.device.value, betas=None)
 
     def _on_optimizer(self, change) -> None:
         # Each optimizer has its own usual learning rate; switching sets it, the sliders can still move.
@@ -110,6 +114,8 @@ class TrainingPanel:
             write_run_files(self.state, out_dir)
             self._after_epoch(self.state)
             done = self.state.stopped or f"Done: {self.state.step} steps, {self.state.epoch} epochs."
+            moved = [e["message"] for e in self.state.history.events if e["kind"] == "device"]
+            done += f" Note: {moved[-1]}." if moved else ""
             self.status.value = done + f" Files in <code>{out_dir}</code>."
         except Exception as e:  # show it in the panel: a callback's exception would otherwise vanish
             self.status.value = f"<b>Training failed:</b> {type(e).__name__}: {e}"

@@ -47,6 +47,10 @@ def test_training_panel_trains_with_the_values_set_in_its_controls(tiny_root, tm
     panel.z_dim.value = 20
     panel.epochs.value = 2
     panel.batch_size.value = 64
+    assert panel.device.value == "cpu" and {"auto", "cpu"} <= set(panel.device.options)
+    panel.device.value = "auto"
+    assert panel.config().device == "auto"  # the control sets the device; the run folder stays the same
+    panel.device.value = "cpu"
     panel.train_button.click()
     state = panel.state
     assert state is not None and state.epoch == 2

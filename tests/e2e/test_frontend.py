@@ -198,11 +198,14 @@ def test_03_training_panel_and_latent_explorer(open_lab):
     batch = control(panel, "dropdown", "batch size")
     lr_d, lr_g = control(panel, "dropdown", "lr of D"), control(panel, "dropdown", "lr of G")
     epochs = control(panel, "hslider", "epochs")
+    device = control(panel, "dropdown", "device")
     train = button(panel, "Train")
     progress = panel.locator(".widget-hprogress")
     status = panel.locator(".widget-html-content").first
-    for what in (optimizer, z_dim, batch, lr_d, lr_g, epochs, train, progress, status):
+    for what in (optimizer, z_dim, batch, lr_d, lr_g, epochs, device, train, progress, status):
         assert what.is_visible(), what
+    options = device.locator("select option").all_inner_texts()
+    assert options[:2] == ["auto", "cpu"], options  # and cuda where there is a GPU
     # Run All does not click Train (the cell below the panel trains the run itself): the panel is untouched.
     assert status.inner_text().startswith("Choose settings and click"), status.inner_text()
     before = images(panel)
