@@ -22,7 +22,7 @@ from typing import Optional
 import numpy as np
 import torch
 
-from .classifier import FEATURE_DIM, N_CLASSES, load_classifier, single_thread
+from .classifier import N_CLASSES, load_classifier, single_thread
 from .data import load_images, resolve_data_root
 from .models import Generator, generate
 

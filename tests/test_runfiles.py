@@ -3,10 +3,9 @@ import torch
 import pytest
 
 from gan_lab import CheckpointError, TrainConfig, fit, load_checkpoint
-from gan_lab.checkpoint import CHECKPOINT_NAME, PREVIOUS_NAME, resume_state, save_checkpoint
+from gan_lab.checkpoint import CHECKPOINT_NAME, PREVIOUS_NAME, resume_state
 from gan_lab.files import digest
 from gan_lab.runfiles import GRID_BYTES, HISTORY_NAME, SAMPLES_NAME, read_history
-from gan_lab.state import new_state
 
 
 def cfg(root, **kw):
