@@ -177,6 +177,7 @@ def fit(config: TrainConfig, out_dir: Optional[str | Path] = None, *, resume: bo
     with run_lock(out_dir):  # one writer per run folder
         ckpt.prepare_run_dir(out_dir, resume, overwrite)
         state = (ckpt.resume_state(out_dir, config) if resume else None) or new_state(config)
+        ckpt.write_config_json(out_dir / "config.json", state.config)  # what the folder holds, from the start
         return train_runs([state], Single, [out_dir], progress=progress, callback=callback)[0]
 
 

@@ -1,6 +1,8 @@
 """The run folder: a lean checkpoint beside append-only history.csv and samples.u8."""
-import torch
+import json
+
 import pytest
+import torch
 
 from gan_lab import CheckpointError, TrainConfig, fit, load_checkpoint
 from gan_lab.checkpoint import CHECKPOINT_NAME, PREVIOUS_NAME, resume_state
@@ -14,6 +16,7 @@ def cfg(root, **kw):
 
 def test_each_epoch_appends_its_rows_and_grid_and_the_checkpoint_stays_lean(tiny_root, tmp_path):
     s = fit(cfg(tiny_root), tmp_path, progress=False)
+    assert json.loads((tmp_path / "config.json").read_text()) == cfg(tiny_root).to_dict()  # fit writes it itself
     lines = (tmp_path / HISTORY_NAME).read_text().splitlines()
     assert lines[0] == "step,epoch,lossD,lossG,D_x,D_G_z" and len(lines) == 1 + 30
     assert lines[11].startswith("11,2,")  # step 11 is the first of epoch 2
