@@ -89,12 +89,9 @@ def _checked_bytes(path: Path, chunks: list) -> bytes:
 def load_logs(folder: Path, saved: dict, history: History) -> None:
     """Fill history's per-step columns and samples from folder's files, as far as the checkpoint's record goes."""
     text = _checked_bytes(folder / HISTORY_NAME, saved.get(HISTORY_NAME, [])).decode()
-    lines = text.splitlines()[1:]
-    if len(lines) != saved.get("rows", 0):
-        raise DamagedFileError(f"{folder / HISTORY_NAME} holds {len(lines)} rows; its checkpoint expects {saved.get('rows')}")
-    cols = list(zip(*(line.split(",")[2:] for line in lines))) if lines else [()] * len(COLUMNS)
-    for k, values in zip(COLUMNS, cols):
-        setattr(history, k, [float(v) for v in values])
+    rows = _parse_rows(text, history)
+    if rows != saved.get("rows", 0):
+        raise DamagedFileError(f"{folder / HISTORY_NAME} holds {rows} rows; its checkpoint expects {saved.get('rows')}")
     data = _checked_bytes(folder / SAMPLES_NAME, saved.get(SAMPLES_NAME, [])) if saved.get("grids") else b""
     grids = torch.frombuffer(bytearray(data), dtype=torch.uint8).view(-1, N_FIXED, *IMAGE_SHAPE) if data else []
     history.samples = list(grids)
@@ -106,7 +103,14 @@ def read_history(folder: str | Path) -> Optional[History]:
     if not path.is_file():
         return None
     h = History()
-    lines = path.read_text().splitlines()[1:]
-    for k, values in zip(COLUMNS, zip(*(line.split(",")[2:] for line in lines))):
-        setattr(h, k, [float(v) for v in values])
+    _parse_rows(path.read_text(), h)
     return h
+
+
+def _parse_rows(text: str, history: History) -> int:
+    """Fill history's per-step columns from history.csv's text (header first); return the number of rows."""
+    lines = text.splitlines()[1:]
+    cols = list(zip(*(line.split(",")[2:] for line in lines))) if lines else [()] * len(COLUMNS)
+    for k, values in zip(COLUMNS, cols):
+        setattr(history, k, [float(v) for v in values])
+    return len(lines)

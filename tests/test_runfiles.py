@@ -59,12 +59,7 @@ def test_a_damaged_history_file_is_a_clear_error_and_nothing_is_overwritten(tiny
 def test_a_checkpoint_of_format_1_is_read_and_upgraded(tiny_root, tmp_path):
     """Runs saved before the append-only files (the whole history inside checkpoint.pt) still resume."""
     full = fit(cfg(tiny_root), tmp_path / "full", progress=False)
-    old = fit(cfg(tiny_root, epochs=2), progress=False)  # trained without a folder, saved as format 1 below
-    d = {k: v for k, v in old.state_dict().items() if k != "logs"}
-    d.update(format=1, history=old.history.to_dict())
-    d["sha256"] = digest(d)
-    (tmp_path / "old").mkdir()
-    torch.save(d, tmp_path / "old" / CHECKPOINT_NAME)
+    _format_1_folder(tiny_root, tmp_path / "old")
     s = fit(cfg(tiny_root), tmp_path / "old", resume=True, progress=False)
     assert s.history.lossD == full.history.lossD
     assert load_checkpoint(tmp_path / "old" / CHECKPOINT_NAME)["format"] == 2
