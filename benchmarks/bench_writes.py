@@ -5,7 +5,9 @@ lean checkpoint and append-only files (format 2), for the report's network on fu
 
 On Colab the run folder is on Google Drive, where every byte written after an epoch is slow and a disconnect
 mid-write more likely. The histories are made of float32 values as training records them and the samples are
-random bytes; only their sizes matter here. Prints bytes per epoch at epoch 1 and at the last epoch, and for
+random bytes; only their sizes matter here. Format 2 checkpoints when training does (checkpoint.checkpoint_every:
+every epoch with SGD, every second epoch with Adam, whose checkpoint is larger), so its bytes per epoch are
+averaged over the last checkpoint's epochs. Prints bytes per epoch at epoch 1 and at the last epoch, and for
 the whole run, per optimizer.
 """
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 import torch
 
 from gan_lab import TrainConfig
-from gan_lab.checkpoint import CHECKPOINT_NAME, save_checkpoint
+from gan_lab.checkpoint import CHECKPOINT_NAME, checkpoint_every, save_checkpoint
 from gan_lab.runfiles import HISTORY_NAME, SAMPLES_NAME
 from gan_lab.state import N_FIXED, new_state
 from gan_lab.train import train_step
@@ -60,10 +62,15 @@ def measure(optimizer: str, epochs: int) -> dict:
         folder = Path(tmp)
         for epoch in range(1, epochs + 1):
             _grow(state, epoch, gen)
+            old.append(_format1_size(state))
+            every = checkpoint_every(state)
+            if epoch < epochs and epoch % every:
+                continue  # as in training: this epoch is written with the next checkpoint
+            since = epoch - (epoch - 1) // every * every  # epochs that this checkpoint and its appends cover
             before = _folder_bytes(folder)
             save_checkpoint(folder / CHECKPOINT_NAME, state)
-            new.append(_folder_bytes(folder) - before + (folder / CHECKPOINT_NAME).stat().st_size)
-            old.append(_format1_size(state))
+            written = _folder_bytes(folder) - before + (folder / CHECKPOINT_NAME).stat().st_size
+            new.extend([written / since] * since)
     return {"old": old, "new": new}
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -22,6 +23,7 @@ GENERATOR_NAME = "generator.pt"  # a sweep run's trained G, kept after its check
 RESULT_NAME = "result.json"  # a sweep run's results, written last: it marks the run as done
 FORMAT_VERSION = STATE_FORMAT
 READABLE_FORMATS = (1, STATE_FORMAT)  # format 1 is read and upgraded on the next save
+WRITE_BUDGET = 1_500_000  # bytes per epoch written to a run folder, about: on Colab it is on Drive, where writes are slow
 
 
 class CheckpointError(DamagedFileError):
@@ -47,6 +49,21 @@ def save_checkpoint(path: str | Path, state: TrainState) -> None:
     if path.exists():
         os.replace(path, path.with_name(PREVIOUS_NAME))
     os.replace(tmp_path, path)
+
+
+def checkpoint_every(state: TrainState) -> int:
+    """Epochs between checkpoints: 1 while the weights and optimizer states fit WRITE_BUDGET, else a few.
+
+    Adam's two moments per weight triple the report's network's checkpoint, to about 2.6 MB, so it is
+    written every second epoch: a crash then loses at most two epochs. The end of a run is always
+    checkpointed (train.py).
+    """
+    tensors = [*state.G.state_dict().values(), *state.D.state_dict().values()]
+    for opt in (state.optD, state.optG):
+        tensors += [v for per_weight in opt.state_dict()["state"].values() for v in per_weight.values()
+                    if torch.is_tensor(v)]
+    size = sum(t.numel() * t.element_size() for t in tensors)
+    return max(1, math.ceil(size / WRITE_BUDGET))
 
 
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict:

@@ -207,7 +207,7 @@ def train_runs(states: Sequence[TrainState], runner: Callable, out_dirs: Optiona
             pbar.set_description(f"epoch {min(s.epoch for s in active) + 1}/{active[0].config.epochs}", refresh=False)
             _run_epoch(runner, active, loaders, ends, watches, pbar)
             for s in active:
-                _end_of_epoch(s, len(loaders[id(s)]), out.get(id(s)), callback)
+                _end_of_epoch(s, len(loaders[id(s)]), s.step >= ends[id(s)], out.get(id(s)), callback)
     finally:
         pbar.close()
     return states
@@ -283,9 +283,9 @@ def _stop(state: TrainState, why: str, step: int) -> None:
     state.log("diverged", state.stopped)
 
 
-def _end_of_epoch(s: TrainState, steps_per_epoch: int, out_dir: Optional[Path],
+def _end_of_epoch(s: TrainState, steps_per_epoch: int, last: bool, out_dir: Optional[Path],
                   callback: Optional[Callable[[TrainState], None]]) -> None:
-    """Check the weights, count a completed epoch, checkpoint, and call back."""
+    """Check the weights, count a completed epoch, checkpoint (when due, and at the end), and call back."""
     if not s.stopped:
         problem = check_weights(s.G, s.D)  # finite losses can hide absurd weights
         if problem:
@@ -294,7 +294,7 @@ def _end_of_epoch(s: TrainState, steps_per_epoch: int, out_dir: Optional[Path],
         return
     if s.step_in_epoch == steps_per_epoch:
         _finish_epoch(s)
-    if out_dir is not None:
+    if out_dir is not None and (last or s.step_in_epoch or s.epoch % ckpt.checkpoint_every(s) == 0):
         ckpt.save_checkpoint(out_dir / ckpt.CHECKPOINT_NAME, s)
     if callback is not None and s.step_in_epoch == 0:
         callback(s)
