@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# gan_lab in one command: ./run.sh {setup|train|test|bench|e2e} [extra arguments]
+# gan_lab in one command: ./run.sh {setup|train|test|colab|bench|e2e} [extra arguments]
 #   setup  create the virtual environment ($GAN_LAB_VENV, default .venv) from requirements.txt
 #   train  set up, then train the reference GAN (SGD, 100 epochs) into runs/reference/
 #   test   set up, check the package's layers (lint-imports), then run the unit tests and the notebooks
 #          (pytest --nbval, smoke mode)
+#   colab  set up, then run the notebooks (pytest --nbval, smoke mode) in a kernel with Colab's ipykernel,
+#          IPython and ipywidgets versions (requirements-colab.txt)
 #   bench  set up, then run the training benchmark
 #   e2e    set up, add requirements-e2e.txt, then run the front-end tests (JupyterLab in headless Chromium)
 set -euo pipefail
@@ -23,14 +25,14 @@ setup() {
   cp requirements.txt "$VENV/.requirements"
 }
 
-setup_ipywidgets7() {
-  # Colab ships ipywidgets 7.7.1: keep a copy beside the venv to test the widgets against it too.
-  if ! cmp -s requirements-ipywidgets7.txt "$VENV/ipywidgets7/.requirements" 2>/dev/null; then
-    rm -rf "$VENV/ipywidgets7"
-    "$PY" -m pip install -q --no-deps --target "$VENV/ipywidgets7" -r requirements-ipywidgets7.txt
-    cp requirements-ipywidgets7.txt "$VENV/ipywidgets7/.requirements"
+setup_colab() {
+  # Colab ships ipywidgets 7.7.1 and ipykernel 6: keep them in a side folder to test against them too.
+  if ! cmp -s requirements-colab.txt "$VENV/colab/.requirements" 2>/dev/null; then
+    rm -rf "$VENV/colab"
+    "$PY" -m pip install -q --no-deps --target "$VENV/colab" -r requirements-colab.txt
+    cp requirements-colab.txt "$VENV/colab/.requirements"
   fi
-  export GAN_LAB_IPYWIDGETS7="$VENV/ipywidgets7"
+  export GAN_LAB_COLAB="$VENV/colab"
 }
 
 setup_e2e() {
@@ -53,10 +55,17 @@ case "$cmd" in
     PYTHONPATH="$PWD" "$PY" -m gan_lab train --out runs/reference "$@" ;;
   test)
     setup
-    setup_ipywidgets7
+    setup_colab
     export PYTHONPATH="$PWD" GAN_LAB_SMOKE=1 MPLBACKEND=Agg
     "$VENV/bin/lint-imports"  # the floors in pyproject.toml: a new import circle fails here
     "$PY" -m pytest -q -p no:cacheprovider tests notebooks --nbval \
+      --nbval-sanitize-with notebooks/nbval_sanitize.cfg --nbval-cell-timeout 900 "$@" ;;
+  colab)
+    setup
+    setup_colab
+    export PYTHONPATH="$PWD" GAN_LAB_SMOKE=1 MPLBACKEND=Agg JUPYTER_PATH="$VENV/colab-jupyter"
+    "$PY" tools/colab_kernel.py "$GAN_LAB_COLAB" "$JUPYTER_PATH"  # writes the kernel and checks its versions
+    "$PY" -m pytest -q -p no:cacheprovider notebooks --nbval --nbval-kernel-name python3-colab \
       --nbval-sanitize-with notebooks/nbval_sanitize.cfg --nbval-cell-timeout 900 "$@" ;;
   e2e)
     setup
@@ -69,6 +78,6 @@ case "$cmd" in
     setup
     PYTHONPATH="$PWD" "$PY" benchmarks/bench_train.py "$@" ;;
   *)
-    sed -n '2,8p' "$0" >&2
+    sed -n '2,10p' "$0" >&2
     exit 2 ;;
 esac

@@ -1,7 +1,8 @@
 """Widget panels, driven from pytest as a learner would: change values, click buttons.
 
 They run on the installed ipywidgets (8.x) and, through test_widgets_on_ipywidgets_7, once more in
-a subprocess against Colab's ipywidgets 7.7.1 (run.sh installs it into $GAN_LAB_IPYWIDGETS7).
+a subprocess against Colab's ipywidgets 7.7.1 and ipykernel 6 (run.sh installs requirements-colab.txt into
+$GAN_LAB_COLAB).
 """
 import os
 import re
@@ -31,8 +32,8 @@ def pinned_version(requirements: str, package: str = "ipywidgets") -> str:
 
 
 def test_running_on_the_expected_ipywidgets():
-    """The main pass runs on requirements.txt's ipywidgets; the second pass on Colab's (requirements-ipywidgets7.txt)."""
-    pins = "requirements-ipywidgets7.txt" if EXPECTED_MAJOR == "7" else "requirements.txt"
+    """The main pass runs on requirements.txt's ipywidgets; the second pass on Colab's (requirements-colab.txt)."""
+    pins = "requirements-colab.txt" if EXPECTED_MAJOR == "7" else "requirements.txt"
     assert ipywidgets.__version__ == pinned_version(pins), f"ipywidgets {ipywidgets.__version__}, expected {pins}'s pin"
 
 
@@ -129,13 +130,13 @@ def test_toy_panel_offers_a_callers_own_data_first():
 
 
 def test_widgets_on_ipywidgets_7():
-    overlay = os.environ.get("GAN_LAB_IPYWIDGETS7")
+    overlay = os.environ.get("GAN_LAB_COLAB")
     if not overlay:
-        pytest.skip("GAN_LAB_IPYWIDGETS7 is not set (./run.sh test sets it up)")
+        pytest.skip("GAN_LAB_COLAB is not set (./run.sh test sets it up)")
     if EXPECTED_MAJOR:
         pytest.skip("already running inside the ipywidgets 7 pass")
-    assert Path(overlay).is_absolute(), f"GAN_LAB_IPYWIDGETS7={overlay} must be an absolute path"
-    assert (Path(overlay) / "ipywidgets").is_dir(), f"no ipywidgets in GAN_LAB_IPYWIDGETS7={overlay}"
+    assert Path(overlay).is_absolute(), f"GAN_LAB_COLAB={overlay} must be an absolute path"
+    assert (Path(overlay) / "ipywidgets").is_dir(), f"no ipywidgets in GAN_LAB_COLAB={overlay}"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([overlay, str(REPO)]), "GAN_LAB_EXPECT_IPYWIDGETS": "7"}
     # From another folder on purpose: the overlay must be found whatever the working directory.
     r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__],
