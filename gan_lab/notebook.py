@@ -1,14 +1,22 @@
 """What every notebook does first: find out where it runs and pick a work folder."""
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import sys
+import tarfile
+import time
 from pathlib import Path
 
+from .checkpoint import CHECKPOINT_NAME, CheckpointError, resume_state
 from .config import TrainConfig
-from .metrics import DEFAULT_N
+from .files import LOCK_NAME
+from .metrics import DEFAULT_N, evaluate_generator
+from .runfiles import HISTORY_NAME, SAMPLES_NAME
 from .study import RunResult, format_summary, load_study, study_rows
 from .sweep import EVAL_EVERY, EVAL_SAMPLES, run_sweep
+from .train import fit
 
 # The one place that names the repository (README: "Repository address"). The notebooks' Colab
 # badge and install cell use it too; tests/test_notebooks.py checks that they agree.
@@ -18,6 +26,8 @@ CLONE_URL = f"{REPO_URL}.git"
 COLAB_CLONE = Path("/content/gan_lab_repo")  # where the notebooks' first cell clones the repository on Colab
 ENV_SMOKE = "GAN_LAB_SMOKE"
 ENV_RESULTS = "GAN_LAB_RESULTS"
+SHIPPED_RUN = "03_train_run.tar.xz"  # in results/: notebook 03's run folder (SGD 0.1, seed 0, 100 epochs), packed
+RUN_FILES = ("config.json", CHECKPOINT_NAME, HISTORY_NAME, SAMPLES_NAME)  # what a packed run folder holds
 
 
 def in_colab() -> bool:
@@ -87,3 +97,63 @@ def notebook_study(name: str, work: str | Path, retrain: bool = False, smoke: bo
         if retrain:
             return trained
     return load_study(shipped_results(), name, seeds, epochs)
+
+
+def training_seconds(config: TrainConfig, steps: int = 300) -> float:
+    """An estimate of how long training `config` takes here, from timing `steps` real steps (a few seconds).
+
+    Two short runs are timed and subtracted, so loading the data and building the models do not count;
+    quality measurements during training (eval_every) are timed once and added.
+    """
+    n_images = min(config.train_images or 60_000, 60_000)
+    steps_per_epoch = -(-n_images // config.batch_size)
+    quick = config.replace(epochs=-(-(20 + steps) // steps_per_epoch), eval_every=0)
+    times = []
+    for n in (20, 20 + steps):
+        start = time.perf_counter()
+        state = fit(quick.replace(max_steps=n), progress=False)
+        times.append(time.perf_counter() - start)
+    total = max(times[1] - times[0], 0.0) / steps * config.epochs * steps_per_epoch
+    if config.eval_every:
+        start = time.perf_counter()
+        evaluate_generator(state.G, n=config.eval_samples, seed=config.seed, data_root=config.data_root)
+        total += (time.perf_counter() - start) * (config.epochs // config.eval_every)
+    return total
+
+
+def install_shipped_run(work: str | Path) -> TrainConfig:
+    """Unpack the run shipped for notebook 03 into <work>/runs/<its name> and return its configuration.
+
+    A run already in that folder (your own, or one unpacked before) is kept as it is and used instead.
+    The unpacked files are checked (every checkpoint and log chunk has a checksum) before they are used.
+    """
+    archive = shipped_results() / SHIPPED_RUN
+    if not archive.is_file():
+        raise FileNotFoundError(f"the shipped run {archive} is missing; train instead (TRAIN = True)")
+    runs = Path(work) / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(archive, "r:xz") as tar:
+        members = {m.name: m for m in tar.getmembers()}
+        name = Path(next(iter(members))).parts[0]
+        expected = {f"{name}/{f}" for f in RUN_FILES}
+        if set(members) - {name} != expected or not all(members[m].isfile() for m in expected):
+            raise CheckpointError(f"{archive} is not a packed run folder (expected {', '.join(RUN_FILES)} in one folder)")
+        config = TrainConfig.from_dict(json.loads(tar.extractfile(members[f"{name}/config.json"]).read()))
+        target = runs / name
+        if (target / CHECKPOINT_NAME).exists():
+            print(f"using the run already in {target} (it is kept as it is)")
+            return config
+        if target.exists() and any(p.name != LOCK_NAME for p in target.iterdir()):
+            raise FileExistsError(f"{target} holds files but no checkpoint (a run stopped before its first one?); "
+                                  "it is left as it is: delete the folder to use the shipped run, or train (TRAIN = True)")
+        unpacking = runs / f".{name}.unpacking"
+        shutil.rmtree(unpacking, ignore_errors=True)
+        unpacking.mkdir()
+        for m in sorted(expected):
+            (unpacking / Path(m).name).write_bytes(tar.extractfile(members[m]).read())
+    resume_state(unpacking, config)  # raises CheckpointError if anything was damaged on the way
+    if target.exists():  # empty (checked above)
+        shutil.rmtree(target)
+    os.replace(unpacking, target)
+    print(f"unpacked the shipped run into {target}")
+    return config
