@@ -1,7 +1,7 @@
 """Sweeps: many runs of a GAN with seeds, trained side by side (gan_lab.stack), resumable, with final metrics.
 
 A sweep's runs live in one folder, one subfolder per run (named by TrainConfig.run_name). Each run is
-checkpointed after every epoch exactly as `fit` does, so a killed sweep resumes: finished runs are
+checkpointed exactly as `fit` does (every epoch; every second one with Adam), so a killed sweep resumes: finished runs are
 skipped, unfinished ones continue from their last epoch. With workers > 1 the runs are spread over
 processes (concurrent.futures), each on one thread.
 """

@@ -163,7 +163,7 @@ def progress_bar(total: int, initial: int, enabled: bool):
 def fit(config: TrainConfig, out_dir: Optional[str | Path] = None, *, resume: bool = False,
         callback: Optional[Callable[[TrainState], None]] = None, progress: bool = True,
         overwrite: bool = False) -> TrainState:
-    """Train G and D as `config` says; checkpoint every epoch into out_dir; return the final state.
+    """Train G and D as `config` says; checkpoint into out_dir (checkpoint_every); return the final state.
 
     resume=True continues from out_dir/checkpoint.pt when it exists (same configuration; the
     number of epochs or max_steps may grow). A folder that holds a run is refused without resume,
@@ -187,7 +187,8 @@ def train_runs(states: Sequence[TrainState], runner: Callable, out_dirs: Optiona
     """The loop: train each run to its end, epoch by epoch, with `runner` (Single, or stack.Stack for many).
 
     After every epoch each run is checked, its samples (and metrics) are kept, and it is checkpointed
-    into its out_dir; runs that stop (divergence) or finish leave the runner.
+    into its out_dir when due (checkpoint.checkpoint_every); runs that stop (divergence) or finish
+    leave the runner.
     """
     states = list(states)
     out = {id(s): Path(d) for s, d in zip(states, out_dirs)} if out_dirs is not None else {}

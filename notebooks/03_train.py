@@ -213,9 +213,9 @@ print(f"  D(G(z)) = {r.D_G_z:.3f}   mean probability D gives generated images")
 # batch of 64 latent vectors, so you watch the same "digits" take shape. (The panel runs the package's
 # `gan_lab.fit`, whose step is `gan_lab.train_step`: the step of Exercise 3.3.)
 #
-# Runs are saved in the work folder (your Google Drive on Colab) and checkpointed after every epoch. If
-# the runtime disconnects, run the notebook again and click **Train** with the same settings: training
-# resumes where it stopped.
+# Runs are saved in the work folder (your Google Drive on Colab) and checkpointed after every epoch
+# (after every second one with Adam, whose checkpoint is larger). If the runtime disconnects, run the
+# notebook again and click **Train** with the same settings: training resumes from the last checkpoint.
 #
 # **No time to train?** `results/` ships a run trained exactly as the panel's defaults say (SGD 0.1,
 # seed 0, 100 epochs, on a CPU), with its curves and the samples of every epoch. With `TRAIN = False` in
