@@ -26,6 +26,7 @@ CLONE_URL = f"{REPO_URL}.git"
 COLAB_CLONE = Path("/content/gan_lab_repo")  # where the notebooks' first cell clones the repository on Colab
 ENV_SMOKE = "GAN_LAB_SMOKE"
 ENV_RESULTS = "GAN_LAB_RESULTS"
+AUTO_TRAIN_LIMIT = 5 * 60  # seconds: with TRAIN = "auto", notebook 03 trains only runs estimated to take less
 SHIPPED_RUN = "03_train_run.tar.xz"  # in results/: notebook 03's run folder (SGD 0.1, seed 0, 100 epochs), packed
 RUN_FILES = ("config.json", CHECKPOINT_NAME, HISTORY_NAME, SAMPLES_NAME)  # what a packed run folder holds
 
@@ -157,3 +158,20 @@ def install_shipped_run(work: str | Path) -> TrainConfig:
     os.replace(unpacking, target)
     print(f"unpacked the shipped run into {target}")
     return config
+
+
+def choose_run(train: bool | str, config: TrainConfig, work: str | Path) -> TrainConfig:
+    """The run notebook 03 shows: `config`, trained (train=True), or the shipped run (False); "auto" decides.
+
+    "auto" times a few steps (training_seconds) and trains only if the whole run would take under
+    AUTO_TRAIN_LIMIT here; it prints the estimate and the choice.
+    """
+    if train not in (True, False, "auto"):
+        raise ValueError(f'TRAIN = {train!r}: use True (train here), False (use the shipped run) or "auto"')
+    if train == "auto":
+        estimate = training_seconds(config)
+        train = estimate < AUTO_TRAIN_LIMIT
+        print(f"training {config.epochs} epochs here would take about {estimate / 60:.1f} minutes (estimated from "
+              f"timed steps): " + (f"under {AUTO_TRAIN_LIMIT // 60}, so train with the panel" if train else
+                                   f"over {AUTO_TRAIN_LIMIT // 60}, so the shipped run is used (TRAIN = True trains anyway)"))
+    return config if train else install_shipped_run(work)

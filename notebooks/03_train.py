@@ -20,7 +20,7 @@
 #
 # **Time:** about 35 minutes of reading and 40 minutes for the five exercises (an estimate). Running every
 # cell took 3 minutes on one 2-core CPU and 19 minutes on a slower one (both measured); training 100
-# epochs is most of it. With the shipped run instead of training (section 2), every cell ran in 1.3
+# epochs is most of it. With the shipped run instead of training (section 2), every cell ran in 1.4
 # minutes on the slower CPU (measured).
 
 # %%
@@ -227,19 +227,12 @@ print(f"  D(G(z)) = {r.D_G_z:.3f}   mean probability D gives generated images")
 # estimate the cell prints tells you.
 
 # %% tags=["nbval-ignore-output"]
-from gan_lab.notebook import install_shipped_run, training_seconds
+from gan_lab.notebook import choose_run
 from gan_lab.widgets import TrainingPanel
 
 config = TrainConfig(epochs=EPOCHS, train_images=TRAIN_IMAGES, seed=SEED, eval_every=EVAL_EVERY,
                      eval_samples=EVAL_SAMPLES)
-if TRAIN == "auto":
-    estimate = training_seconds(config)
-    TRAIN = estimate < 5 * 60
-    print(f"training {config.epochs} epochs here would take about {estimate / 60:.1f} minutes (estimated from "
-          "300 timed steps): " + ("under 5, so train with the panel" if TRAIN else
-                                  "over 5, so the shipped run is used instead (TRAIN = True trains anyway)"))
-if not TRAIN:
-    config = install_shipped_run(WORK)
+config = choose_run(TRAIN, config, WORK)  # this config, or the shipped run's (unpacked into WORK)
 panel = TrainingPanel(WORK, config)
 display(panel)
 

@@ -114,3 +114,18 @@ def test_notebook_03_runs_on_the_shipped_run_without_training(tmp_path, monkeypa
     assert f"unpacked the shipped run into {Path('work') / 'runs' / folder.name}" in printed
     # The full run's length, which smoke mode (3 epochs of 2,560 images) could never have trained.
     assert shipped.epoch == shipped.config.epochs == 100 and f"{shipped.step} steps over 100 epochs" in printed
+
+
+def test_choose_run_trains_loads_or_decides_by_the_estimate(shipped, tmp_path, monkeypatch, capsys):
+    mine = shipped.replace(seed=5)
+    with pytest.raises(ValueError, match=r"TRAIN = 'yes': use True \(train here\), False \(use the shipped run\) or \"auto\""):
+        notebook.choose_run("yes", mine, tmp_path / "work")
+    monkeypatch.setattr(notebook, "training_seconds", lambda config: pytest.fail("True must not time anything"))
+    assert notebook.choose_run(True, mine, tmp_path / "work") == mine
+    assert notebook.choose_run(False, mine, tmp_path / "work") == shipped
+    monkeypatch.setattr(notebook, "training_seconds", lambda config: notebook.AUTO_TRAIN_LIMIT - 1)
+    assert notebook.choose_run("auto", mine, tmp_path / "work") == mine
+    assert "under 5, so train with the panel" in capsys.readouterr().out
+    monkeypatch.setattr(notebook, "training_seconds", lambda config: notebook.AUTO_TRAIN_LIMIT + 1)
+    assert notebook.choose_run("auto", mine, tmp_path / "work") == shipped
+    assert "over 5, so the shipped run is used" in capsys.readouterr().out
