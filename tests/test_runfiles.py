@@ -84,6 +84,18 @@ def test_a_run_moves_to_another_device_with_one_line(tiny_root, tmp_path, capsys
     assert [e["kind"] for e in s.history.events] == ["device"]
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (benchmarks/run_cuda.sh runs it there)")
+def test_a_run_moves_from_the_cpu_to_the_gpu_and_back(tiny_root, tmp_path):
+    """The real move, where a GPU is lent: weights and Adam's moments go along, one 'device' event each way."""
+    fit(cfg(tiny_root, optimizer="adam", epochs=2), tmp_path, progress=False)
+    s = fit(cfg(tiny_root, optimizer="adam", epochs=4, device="cuda"), tmp_path, resume=True, progress=False)
+    assert s.device.type == "cuda" and s.step == 40 and s.stopped is None
+    assert all(v.is_cuda for st in s.optG.state.values() for v in st.values() if torch.is_tensor(v) and v.dim())
+    s = fit(cfg(tiny_root, optimizer="adam", epochs=6), tmp_path, resume=True, progress=False)
+    assert s.device.type == "cpu" and s.step == 60 and s.stopped is None
+    assert [e["kind"] for e in s.history.events] == ["device", "device"]
+
+
 def _format_1_folder(root, folder):
     """A run folder as gan_lab wrote it before the append-only files: the whole history in checkpoint.pt."""
     old = fit(cfg(root, epochs=2), progress=False)
