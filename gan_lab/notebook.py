@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import lzma
 import os
 import shutil
 import sys
@@ -131,33 +132,45 @@ def install_shipped_run(work: str | Path) -> TrainConfig:
     archive = shipped_results() / SHIPPED_RUN
     if not archive.is_file():
         raise FileNotFoundError(f"the shipped run {archive} is missing; train instead (TRAIN = True)")
+    name, files = _read_packed_run(archive)
+    config = TrainConfig.from_dict(json.loads(files["config.json"]))
     runs = Path(work) / "runs"
-    runs.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(archive, "r:xz") as tar:
-        members = {m.name: m for m in tar.getmembers()}
-        name = Path(next(iter(members))).parts[0]
-        expected = {f"{name}/{f}" for f in RUN_FILES}
-        if set(members) - {name} != expected or not all(members[m].isfile() for m in expected):
-            raise CheckpointError(f"{archive} is not a packed run folder (expected {', '.join(RUN_FILES)} in one folder)")
-        config = TrainConfig.from_dict(json.loads(tar.extractfile(members[f"{name}/config.json"]).read()))
-        target = runs / name
-        if (target / CHECKPOINT_NAME).exists():
-            print(f"using the run already in {target} (it is kept as it is)")
-            return config
-        if target.exists() and any(p.name != LOCK_NAME for p in target.iterdir()):
-            raise FileExistsError(f"{target} holds files but no checkpoint (a run stopped before its first one?); "
-                                  "it is left as it is: delete the folder to use the shipped run, or train (TRAIN = True)")
-        unpacking = runs / f".{name}.unpacking"
-        shutil.rmtree(unpacking, ignore_errors=True)
-        unpacking.mkdir()
-        for m in sorted(expected):
-            (unpacking / Path(m).name).write_bytes(tar.extractfile(members[m]).read())
-    resume_state(unpacking, config)  # raises CheckpointError if anything was damaged on the way
+    target = runs / name
+    if (target / CHECKPOINT_NAME).exists():
+        print(f"using the run already in {target} (it is kept as it is)")
+        return config
+    if target.exists() and any(p.name != LOCK_NAME for p in target.iterdir()):
+        raise FileExistsError(f"{target} holds files but no checkpoint (a run stopped before its first one?); "
+                              "it is left as it is: delete the folder to use the shipped run, or train (TRAIN = True)")
+    unpacking = runs / f".{name}.unpacking"
+    shutil.rmtree(unpacking, ignore_errors=True)
+    unpacking.mkdir(parents=True)
+    for file, data in files.items():
+        (unpacking / file).write_bytes(data)
+    try:
+        resume_state(unpacking, config)  # raises CheckpointError if anything was damaged on the way
+    except CheckpointError:
+        shutil.rmtree(unpacking)
+        raise
     if target.exists():  # empty (checked above)
         shutil.rmtree(target)
     os.replace(unpacking, target)
     print(f"unpacked the shipped run into {target}")
     return config
+
+
+def _read_packed_run(archive: Path) -> tuple[str, dict[str, bytes]]:
+    """The run folder's name and files in an archive written by tools/pack_run.py; anything else is refused."""
+    problem = f"{archive} is damaged or not a packed run folder (train instead: TRAIN = True)"
+    try:
+        with tarfile.open(archive, "r:xz") as tar:
+            members = [m for m in tar.getmembers() if m.isfile()]
+            names = {Path(m.name).parts[0] for m in members}
+            if len(names) != 1 or sorted(m.name for m in members) != sorted(f"{min(names)}/{f}" for f in RUN_FILES):
+                raise CheckpointError(f"{problem}: expected {', '.join(RUN_FILES)} in one folder")
+            return min(names), {Path(m.name).name: tar.extractfile(m).read() for m in members}
+    except (tarfile.TarError, EOFError, lzma.LZMAError) as e:
+        raise CheckpointError(f"{problem}: {e}") from None
 
 
 def choose_run(train: bool | str, config: TrainConfig, work: str | Path) -> TrainConfig:

@@ -78,7 +78,7 @@ def test_a_damaged_archive_is_refused_and_nothing_is_installed(shipped, tmp_path
             tar.addfile(info, io.BytesIO(data))
     with pytest.raises(CheckpointError):
         install_shipped_run(tmp_path / "work")
-    assert not (tmp_path / "work" / "runs" / shipped.run_name()).exists()
+    assert list((tmp_path / "work" / "runs").iterdir()) == []  # nothing installed, nothing half-unpacked left
 
 
 def test_training_seconds_scales_the_timed_steps_to_the_whole_run(monkeypatch):
@@ -129,3 +129,20 @@ def test_choose_run_trains_loads_or_decides_by_the_estimate(shipped, tmp_path, m
     monkeypatch.setattr(notebook, "training_seconds", lambda config: notebook.AUTO_TRAIN_LIMIT + 1)
     assert notebook.choose_run("auto", mine, tmp_path / "work") == shipped
     assert "over 5, so the shipped run is used" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("damage", ["truncated", "empty", "other files"])
+def test_an_archive_that_is_not_a_whole_packed_run_is_a_clear_error(shipped, tmp_path, damage):
+    archive = tmp_path / "results" / SHIPPED_RUN
+    data = archive.read_bytes()
+    if damage == "truncated":  # e.g. a download cut short
+        archive.write_bytes(data[: len(data) // 2])
+    elif damage == "empty":
+        archive.write_bytes(b"")
+    else:
+        with tarfile.open(archive, "w:xz") as tar:
+            info = tarfile.TarInfo("run/notes.txt")
+            tar.addfile(info, io.BytesIO(b""))
+    with pytest.raises(CheckpointError, match=f"{SHIPPED_RUN} is damaged or not a packed run folder"):
+        install_shipped_run(tmp_path / "work")
+    assert not (tmp_path / "work" / "runs").exists() or not any((tmp_path / "work" / "runs").iterdir())
