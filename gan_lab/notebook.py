@@ -10,7 +10,7 @@ import tarfile
 import time
 from pathlib import Path
 
-from .checkpoint import CHECKPOINT_NAME, CheckpointError, resume_state
+from .checkpoint import CHECKPOINT_NAME, CheckpointError, load_checkpoint, resume_state
 from .config import TrainConfig
 from .files import LOCK_NAME
 from .metrics import DEFAULT_N, evaluate_generator
@@ -137,7 +137,10 @@ def install_shipped_run(work: str | Path) -> TrainConfig:
     runs = Path(work) / "runs"
     target = runs / name
     if (target / CHECKPOINT_NAME).exists():
-        print(f"using the run already in {target} (it is kept as it is)")
+        done = load_checkpoint(target / CHECKPOINT_NAME)["epoch"]
+        print(f"using the run already in {target}, which is kept as it is" + (
+            "" if done >= config.epochs else f": it has {done} of {config.epochs} epochs, so it is trained on from "
+            "there (delete that folder to use the shipped run instead)"))
         return config
     if target.exists() and any(p.name != LOCK_NAME for p in target.iterdir()):
         raise FileExistsError(f"{target} holds files but no checkpoint (a run stopped before its first one?); "

@@ -46,12 +46,14 @@ def test_the_shipped_run_is_unpacked_into_the_work_folder_and_resumes_as_a_finis
     assert not (tmp_path / "work" / "runs" / f".{config.run_name()}.unpacking").exists()
 
 
-def test_a_run_already_in_the_work_folder_is_kept(shipped, tmp_path):
+def test_a_run_already_in_the_work_folder_is_kept(shipped, tmp_path, capsys):
     folder = tmp_path / "work" / "runs" / shipped.run_name()
-    fit(shipped.replace(epochs=1), folder, progress=False)  # the learner's own, shorter run
+    fit(shipped.replace(epochs=1), folder, progress=False)  # the learner's own run, stopped after 1 of 2 epochs
     before = (folder / CHECKPOINT_NAME).read_bytes()
+    capsys.readouterr()
     install_shipped_run(tmp_path / "work")
     assert (folder / CHECKPOINT_NAME).read_bytes() == before
+    assert "it has 1 of 2 epochs, so it is trained on from there" in capsys.readouterr().out
 
 
 def test_a_folder_with_files_but_no_checkpoint_is_left_alone_with_a_clear_error(shipped, tmp_path):
