@@ -168,10 +168,10 @@ def _read_packed_run(archive: Path) -> tuple[str, dict[str, bytes]]:
     try:
         with tarfile.open(archive, "r:xz") as tar:
             members = [m for m in tar.getmembers() if m.isfile()]
-            names = {Path(m.name).parts[0] for m in members}
-            if len(names) != 1 or sorted(m.name for m in members) != sorted(f"{min(names)}/{f}" for f in RUN_FILES):
+            name = Path(members[0].name).parts[0] if members else ""
+            if sorted(m.name for m in members) != sorted(f"{name}/{f}" for f in RUN_FILES):
                 raise CheckpointError(f"{problem}: expected {', '.join(RUN_FILES)} in one folder")
-            return min(names), {Path(m.name).name: tar.extractfile(m).read() for m in members}
+            return name, {Path(m.name).name: tar.extractfile(m).read() for m in members}
     except (tarfile.TarError, EOFError, lzma.LZMAError) as e:
         raise CheckpointError(f"{problem}: {e}") from None
 

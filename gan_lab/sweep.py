@@ -1,9 +1,9 @@
 """Sweeps: many runs of a GAN with seeds, trained side by side (gan_lab.stack), resumable, with final metrics.
 
 A sweep's runs live in one folder, one subfolder per run (named by TrainConfig.run_name). Each run is
-checkpointed exactly as `fit` does (every epoch; every second one with Adam), so a killed sweep resumes: finished runs are
-skipped, unfinished ones continue from their last epoch. With workers > 1 the runs are spread over
-processes (concurrent.futures), each on one thread.
+checkpointed exactly as `fit` does (every epoch; every second one with Adam), so a killed sweep
+resumes: finished runs are skipped, unfinished ones continue from their last checkpoint. With
+workers > 1 the runs are spread over processes (concurrent.futures), each on one thread.
 """
 from __future__ import annotations
 
