@@ -17,7 +17,7 @@ from .metrics import DEFAULT_N, evaluate_generator
 from .runfiles import HISTORY_NAME, SAMPLES_NAME
 from .study import RunResult, format_summary, load_study, study_rows
 from .sweep import EVAL_EVERY, EVAL_SAMPLES, run_sweep
-from .train import fit
+from .train import fit, total_steps
 
 # The one place that names the repository (README: "Repository address"). The notebooks' Colab
 # badge and install cell use it too; tests/test_notebooks.py checks that they agree.
@@ -107,15 +107,13 @@ def training_seconds(config: TrainConfig, steps: int = 300) -> float:
     Two short runs are timed and subtracted, so loading the data and building the models do not count;
     quality measurements during training (eval_every) are timed once and added.
     """
-    n_images = min(config.train_images or 60_000, 60_000)
-    steps_per_epoch = -(-n_images // config.batch_size)
-    quick = config.replace(epochs=-(-(20 + steps) // steps_per_epoch), eval_every=0)
+    quick = config.replace(epochs=-(-(20 + steps) // config.steps_per_epoch), eval_every=0)
     times = []
     for n in (20, 20 + steps):
         start = time.perf_counter()
         state = fit(quick.replace(max_steps=n), progress=False)
         times.append(time.perf_counter() - start)
-    total = max(times[1] - times[0], 0.0) / steps * config.epochs * steps_per_epoch
+    total = max(times[1] - times[0], 0.0) / steps * total_steps(config, config.steps_per_epoch)
     if config.eval_every:
         start = time.perf_counter()
         evaluate_generator(state.G, n=config.eval_samples, seed=config.seed, data_root=config.data_root)
