@@ -13,13 +13,14 @@ import torch
 
 from .config import RESUMABLE_CHANGES, TrainConfig, resolve_device
 from .files import DamagedFileError, atomic_write, atomic_write_text, digest, json_digest
-from .models import Generator
+from .models import Generator, build_models
 from .runfiles import load_logs, save_logs
 from .state import STATE_FORMAT, TrainState, check_weights, new_state
 
 CHECKPOINT_NAME = "checkpoint.pt"
 PREVIOUS_NAME = "checkpoint.prev.pt"  # the one before, kept in case the newest is damaged
 GENERATOR_NAME = "generator.pt"  # a sweep run's trained G, kept after its checkpoints
+EMA_GENERATOR_NAME = "generator_ema.pt"  # the average of G's weights with the run's first decay (config.ema[0])
 RESULT_NAME = "result.json"  # a sweep run's results, written last: it marks the run as done
 FORMAT_VERSION = STATE_FORMAT
 READABLE_FORMATS = (1, STATE_FORMAT)  # format 1 is read and upgraded on the next save
@@ -176,15 +177,15 @@ def resume_state(out_dir: str | Path, config: TrainConfig) -> Optional[TrainStat
 
 
 def load_generator(path: str | Path, device: str | torch.device = "cpu",
-                   refuse_blown_up: bool = True) -> tuple[Generator, TrainConfig]:
+                   refuse_blown_up: bool = True) -> tuple[torch.nn.Module, TrainConfig]:
     """The trained G (in eval mode) and its configuration, from a checkpoint.pt or a sweep run's generator.pt.
 
     Weights beyond state.WEIGHT_LIMIT raise CheckpointError unless refuse_blown_up=False (to study such a run).
     """
-    is_generator_file = Path(path).name == GENERATOR_NAME
+    is_generator_file = Path(path).name in (GENERATOR_NAME, EMA_GENERATOR_NAME)
     d = read_generator_file(path) if is_generator_file else load_checkpoint(path, map_location=device)
     config = TrainConfig.from_dict({**d["config"], "device": str(torch.device(device))})
-    G = Generator(config.z_dim, config.hidden_dim, config.leaky_slope).to(device)
+    G, _ = build_models(config.z_dim, config.hidden_dim, config.leaky_slope, device=device, arch=config.arch)
     G.load_state_dict(d["G"])
     problem = check_weights(G) if refuse_blown_up else None
     if problem:
@@ -194,7 +195,7 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu",
     return G.eval(), config
 
 
-def write_generator_file(path: str | Path, G: Generator, config: TrainConfig) -> None:
+def write_generator_file(path: str | Path, G: torch.nn.Module, config: TrainConfig) -> None:
     """generator.pt of a sweep run: G's weights and configuration, with a checksum of both."""
     d = {"config": config.to_dict(), "G": {k: v.detach().cpu() for k, v in G.state_dict().items()}}
     d["sha256"] = digest(d)

@@ -12,6 +12,7 @@ import torch
 OPTIMIZERS = ("sgd", "adam")
 DATASETS = ("mnist", "fashion_mnist")
 DATA_PATHS = ("tensor", "loader")
+ARCHS = ("fc", "conv", "cond")  # gan_lab.models: the report's networks, DCGAN-style ones, the report's given the digit
 TRAIN_SIZE = 60_000  # both MNIST and Fashion-MNIST have 60,000 training images
 
 # Chosen from our own full 100-epoch runs on MNIST (see README, "Default learning rates").
@@ -103,6 +104,9 @@ class TrainConfig:
     eval_every: int = 0  # evaluate quality metrics every k epochs (0: never)
     eval_samples: int = 2000
     logits: bool = False  # True: D outputs logits and the loss is BCEWithLogitsLoss (no Sigmoid in D)
+    arch: str = "fc"  # 'fc': the report's networks; 'conv': DCGAN-style; 'cond': the report's, given the digit
+    ema: tuple = ()  # decays of moving averages of G's weights to keep (e.g. (0.999,)); the first is saved
+    label_smoothing: float = 0.0  # one-sided: D's target for real images is 1 - label_smoothing
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -140,6 +144,12 @@ class TrainConfig:
             raise _bad("leaky_slope", slope, "a number in [0, 1)")
         if not isinstance(self.logits, bool):
             raise _bad("logits", self.logits, "True or False")
+        if self.arch not in ARCHS:
+            raise _bad("arch", self.arch, f"one of {', '.join(ARCHS)}")
+        self._check_ema()
+        s = self.label_smoothing
+        if not isinstance(s, (int, float)) or isinstance(s, bool) or not 0 <= s < 0.5:
+            raise _bad("label_smoothing", s, "a number in [0, 0.5), e.g. 0.1 (D's target for real images: 0.9)")
         resolve_device(self.device)
 
     def _check_betas(self) -> None:
@@ -156,6 +166,13 @@ class TrainConfig:
             raise _bad("betas", self.betas, "two numbers in [0, 1), e.g. (0.5, 0.999)")
         object.__setattr__(self, "betas", (float(betas[0]), float(betas[1])))
 
+    def _check_ema(self) -> None:
+        decays = tuple(self.ema) if isinstance(self.ema, (list, tuple)) else None
+        if decays is None or len(set(decays)) != len(decays) or not all(
+                isinstance(d, (int, float)) and not isinstance(d, bool) and 0 < d < 1 for d in decays):
+            raise _bad("ema", self.ema, "a tuple of different decays in (0, 1), e.g. (0.999,), or () for none")
+        object.__setattr__(self, "ema", tuple(float(d) for d in decays))
+
     @property
     def steps_per_epoch(self) -> int:
         """Batches in one epoch (of the full set, or of train_images); the last partial batch counts."""
@@ -166,6 +183,7 @@ class TrainConfig:
         d = dataclasses.asdict(self)
         if d["betas"] is not None:
             d["betas"] = list(d["betas"])
+        d["ema"] = list(d["ema"])
         return d
 
     @classmethod
@@ -183,16 +201,20 @@ class TrainConfig:
         import json
 
         fixed = {k: v for k, v in self.to_dict().items() if k not in RESUMABLE_CHANGES}
-        if not fixed["logits"]:  # runs from before the option existed keep their folder names
-            del fixed["logits"]
+        for k, default in LATER_FIELDS.items():  # runs from before these options existed keep their folder names
+            if fixed[k] == default:
+                del fixed[k]
         digest = hashlib.sha256(json.dumps(fixed, sort_keys=True).encode()).hexdigest()[:8]
-        return f"{self.optimizer}_lrd{self.lr_d:g}_lrg{self.lr_g:g}_z{self.z_dim}_b{self.batch_size}_s{self.seed}_{digest}"
+        arch = "" if self.arch == "fc" else f"{self.arch}_"
+        return f"{arch}{self.optimizer}_lrd{self.lr_d:g}_lrg{self.lr_g:g}_z{self.z_dim}_b{self.batch_size}_s{self.seed}_{digest}"
 
     def replace(self, **changes: Any) -> "TrainConfig":
         """A copy with some fields changed, validated again."""
         return dataclasses.replace(self, **changes)
 
 
+# Fields added after runs were shipped, with the value those runs had: left out of run_name at that value.
+LATER_FIELDS = {"logits": False, "arch": "fc", "ema": [], "label_smoothing": 0.0}
 # Fields that may differ when resuming a run: extending the schedule is fine, the rest is not.
 RESUMABLE_CHANGES = ("epochs", "max_steps", "device", "data_root", "eval_every", "eval_samples")
 
@@ -211,6 +233,12 @@ SWEEPS: dict[str, list[dict]] = {
           + [{"optimizer": "adam", "lr_d": lr, "lr_g": lr, "betas": (b1, 0.999)} for lr in (1e-3, 2e-4) for b1 in (0.9, 0.5)],
     # The report's SGD 0.3 once more, with D's loss computed from logits (BCEWithLogitsLoss): does it train now?
     "logits": [{"optimizer": "sgd", "lr_d": 0.3, "lr_g": 0.3, "logits": True}],
+    # Notebook 06: one change at a time against the report's best setting (SGD 0.1), each with averages of G.
+    "beyond": [{"optimizer": "sgd", "ema": (0.999, 0.9999, 0.99)},
+               {"optimizer": "sgd", "logits": True, "label_smoothing": 0.1, "ema": (0.999, 0.9999)},
+               {"optimizer": "sgd", "arch": "cond", "ema": (0.999, 0.9999)},
+               # DCGAN's recipe (Adam 2e-4, beta1 0.5) for the convolutional pair; an epoch costs it ~8x more.
+               {"optimizer": "adam", "arch": "conv", "ema": (0.999, 0.9999), "max_epochs": 10}],
 }
 
 
@@ -218,7 +246,9 @@ def label(config: TrainConfig) -> str:
     """A short human name for a configuration, e.g. 'sgd lr 0.1 z 100' or 'adam lr 0.0002 b1 0.5 z 100'."""
     lr = f"lr {config.lr_d:g}" if config.lr_d == config.lr_g else f"lr_d {config.lr_d:g} lr_g {config.lr_g:g}"
     b1 = f" b1 {config.betas[0]:g}" if config.optimizer == "adam" else ""
-    return f"{config.optimizer} {lr}{b1} z {config.z_dim}" + (" logits" if config.logits else "")
+    extras = [config.arch] if config.arch != "fc" else []
+    extras += ["logits"] * config.logits + [f"smooth {config.label_smoothing:g}"] * bool(config.label_smoothing)
+    return " ".join([f"{config.optimizer} {lr}{b1} z {config.z_dim}", *extras])
 
 
 def sweep_configs(name: str, seeds: int, epochs: int, base: Optional[TrainConfig] = None) -> list[TrainConfig]:
@@ -228,5 +258,10 @@ def sweep_configs(name: str, seeds: int, epochs: int, base: Optional[TrainConfig
     if not isinstance(seeds, int) or seeds < 1:
         raise ValueError(f"seeds={seeds!r} is not allowed: a positive number of training seeds")
     base = base or TrainConfig()
-    return [base.replace(**{"lr_d": None, "lr_g": None, "betas": None, **changes}, epochs=epochs, seed=seed)
-            for changes in SWEEPS[name] for seed in range(seeds)]
+    configs = []
+    for changes in SWEEPS[name]:
+        changes = dict(changes)
+        length = min(epochs, changes.pop("max_epochs", epochs))  # a costly entry may train fewer epochs
+        configs += [base.replace(**{"lr_d": None, "lr_g": None, "betas": None, **changes}, epochs=length, seed=seed)
+                    for seed in range(seeds)]
+    return configs

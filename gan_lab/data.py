@@ -189,14 +189,18 @@ class TensorBatches:
     """The fast path: shuffled batches drawn by index from one tensor already on the training device.
 
     Same semantics as make_dataloader: batch_size images per batch, the last partial batch kept,
-    a new permutation every epoch (drawn from `generator`, a CPU torch.Generator).
+    a new permutation every epoch (drawn from `generator`, a CPU torch.Generator). Given labels,
+    each batch is (images, labels), drawn with the same permutation.
     """
 
-    def __init__(self, images: torch.Tensor, batch_size: int = 64, generator: Optional[torch.Generator] = None):
+    def __init__(self, images: torch.Tensor, batch_size: int = 64, generator: Optional[torch.Generator] = None,
+                 labels: Optional[torch.Tensor] = None):
         if not 1 <= batch_size <= len(images):
             raise ValueError(f"batch_size={batch_size!r} is not allowed: an integer from 1 to {len(images)}, "
                              "the number of training images")
-        self.images = images
+        if labels is not None and len(labels) != len(images):
+            raise ValueError(f"labels holds {len(labels)} labels for {len(images)} images: one label per image")
+        self.images, self.labels = images, labels
         self.batch_size = batch_size
         self.generator = generator if generator is not None else torch.Generator().manual_seed(0)
 
@@ -206,4 +210,5 @@ class TensorBatches:
     def __iter__(self) -> Iterator[torch.Tensor]:
         perm = torch.randperm(len(self.images), generator=self.generator).to(self.images.device)
         for start in range(0, len(self.images), self.batch_size):
-            yield self.images[perm[start:start + self.batch_size]]
+            idx = perm[start:start + self.batch_size]
+            yield self.images[idx] if self.labels is None else (self.images[idx], self.labels[idx])

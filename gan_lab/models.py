@@ -1,4 +1,4 @@
-"""The reference fully connected GAN: one hidden layer in each network."""
+"""The networks: the report's fully connected GAN, and notebook 06's convolutional and conditional ones."""
 from __future__ import annotations
 
 import torch
@@ -6,6 +6,7 @@ from torch import nn
 
 IMAGE_SHAPE = (1, 28, 28)
 IMAGE_DIM = 28 * 28
+N_CLASSES = 10  # digits 0..9: the labels a conditional GAN is given
 
 
 class Discriminator(nn.Module):
@@ -47,15 +48,105 @@ class Generator(nn.Module):
         return x.view(z.size(0), *IMAGE_SHAPE)
 
 
+# ------------------------------------------------------------------ notebook 06: convolutional and conditional
+
+CONV_CHANNELS = 16  # G: 16 maps of 7x7, then 32 of 14x14; D: 32 of 14x14, then 64 of 7x7
+
+
+class ConvGenerator(nn.Module):
+    """DCGAN-style G: Linear(z, 16x7x7) -> ConvTranspose to 32x14x14 -> ConvTranspose to 1x28x28 -> Tanh.
+
+    Each transposed convolution (kernel 4, stride 2) doubles the image's size with one small filter
+    shared by every position. No BatchNorm: its running statistics cannot be stacked side by side
+    (gan_lab.stack), and Adam trains this small G without it. hidden_dim is unused (kept for one signature).
+    """
+
+    def __init__(self, z_dim: int = 100, hidden_dim: int = 128, leaky_slope: float = 0.2):
+        super().__init__()
+        c = CONV_CHANNELS
+        self.z_dim = z_dim
+        self.fc = nn.Linear(z_dim, c * 7 * 7)
+        self.up1 = nn.ConvTranspose2d(c, 2 * c, 4, stride=2, padding=1)
+        self.up2 = nn.ConvTranspose2d(2 * c, 1, 4, stride=2, padding=1)
+        self.act = nn.LeakyReLU(leaky_slope)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        h = self.act(self.fc(z)).view(z.size(0), CONV_CHANNELS, 7, 7)
+        return torch.tanh(self.up2(self.act(self.up1(h))))
+
+
+class ConvDiscriminator(nn.Module):
+    """DCGAN-style D: Conv to 32x14x14 -> Conv to 64x7x7 (kernel 4, stride 2, LeakyReLU) -> Linear -> 1."""
+
+    def __init__(self, input_dim: int = IMAGE_DIM, hidden_dim: int = 128, leaky_slope: float = 0.2,
+                 logits: bool = False):
+        super().__init__()
+        c = 2 * CONV_CHANNELS
+        self.logits = logits
+        self.down1 = nn.Conv2d(1, c, 4, stride=2, padding=1)
+        self.down2 = nn.Conv2d(c, 2 * c, 4, stride=2, padding=1)
+        self.fc = nn.Linear(2 * c * 7 * 7, 1)
+        self.act = nn.LeakyReLU(leaky_slope)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.act(self.down2(self.act(self.down1(x.view(x.size(0), *IMAGE_SHAPE)))))
+        out = self.fc(h.flatten(1))
+        return out if self.logits else torch.sigmoid(out)
+
+
+def balanced_labels(n: int) -> torch.Tensor:
+    """0, 1, ..., 9, 0, 1, ...: n labels with every digit equally often (as near as n allows)."""
+    return torch.arange(n) % N_CLASSES
+
+
+def one_hot(y: torch.Tensor) -> torch.Tensor:
+    """Digit labels (N,) as N x 10 rows of 0s with a 1 at the label."""
+    # A comparison, not nn.functional.one_hot: it also runs under vmap, for runs stacked side by side.
+    return (y.long().unsqueeze(1) == torch.arange(N_CLASSES, device=y.device)).float()
+
+
+class CondGenerator(Generator):
+    """The report's G, given the digit too: its input is z next to the label's one-hot code (z_dim + 10 values)."""
+
+    def __init__(self, z_dim: int = 100, hidden_dim: int = 128, leaky_slope: float = 0.2):
+        super().__init__(z_dim + N_CLASSES, hidden_dim, leaky_slope)
+        self.z_dim = z_dim  # the noise; the label is added in forward
+
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """Images of the digits y (default: 0..9 in turn) from latent vectors z."""
+        y = balanced_labels(z.size(0)).to(z.device) if y is None else y
+        return super().forward(torch.cat([z, one_hot(y)], dim=1))
+
+
+class CondDiscriminator(Discriminator):
+    """The report's D, given the digit too: it judges the image next to the label's one-hot code (784 + 10 values)."""
+
+    def __init__(self, input_dim: int = IMAGE_DIM, hidden_dim: int = 128, leaky_slope: float = 0.2,
+                 logits: bool = False):
+        super().__init__(input_dim + N_CLASSES, hidden_dim, leaky_slope, logits)
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """Is x a real image of the digit y? (y is required: the answer depends on it.)"""
+        if y is None:
+            raise ValueError("a conditional discriminator needs the labels: D(x, y)")
+        return super().forward(torch.cat([x.reshape(x.size(0), -1), one_hot(y)], dim=1))
+
+
 def build_models(z_dim: int = 100, hidden_dim: int = 128, leaky_slope: float = 0.2, seed: int | None = None,
-                 device: torch.device | str = "cpu", logits: bool = False) -> tuple[Generator, Discriminator]:
-    """G and D with PyTorch's default initialisation, drawn from `seed` when given.
+                 device: torch.device | str = "cpu", logits: bool = False,
+                 arch: str = "fc") -> tuple[nn.Module, nn.Module]:
+    """G and D of an architecture (ARCHS) with PyTorch's default initialisation, drawn from `seed` when given.
 
     D is drawn first, so runs that differ only in z_dim start from the same discriminator.
     """
+    classes = {"fc": (Generator, Discriminator), "conv": (ConvGenerator, ConvDiscriminator),
+               "cond": (CondGenerator, CondDiscriminator)}
+    if arch not in classes:
+        raise ValueError(f"arch={arch!r} is not allowed: one of {', '.join(classes)}")
     gen = torch.Generator().manual_seed(seed) if seed is not None else None
-    G = Generator(z_dim, hidden_dim, leaky_slope)
-    D = Discriminator(IMAGE_DIM, hidden_dim, leaky_slope, logits)
+    G_class, D_class = classes[arch]
+    G = G_class(z_dim, hidden_dim, leaky_slope)
+    D = D_class(IMAGE_DIM, hidden_dim, leaky_slope, logits)
     if gen is not None:
         _reinit(D, gen)
         _reinit(G, gen)
@@ -70,8 +161,9 @@ def _reinit(model: nn.Module, gen: torch.Generator) -> None:
     """
     with torch.no_grad():
         for m in model.modules():
-            if isinstance(m, nn.Linear):
-                bound = 1.0 / m.in_features ** 0.5  # what kaiming_uniform_(a=sqrt(5)) gives
+            if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+                fan_in, _ = nn.init._calculate_fan_in_and_fan_out(m.weight)  # as the layers' reset_parameters
+                bound = 1.0 / fan_in ** 0.5  # what kaiming_uniform_(a=sqrt(5)) gives
                 m.weight.uniform_(-bound, bound, generator=gen)
                 m.bias.uniform_(-bound, bound, generator=gen)
 
@@ -82,15 +174,25 @@ def count_parameters(model: nn.Module) -> int:
 
 
 @torch.no_grad()
-def generate(G: Generator, n: int, seed: int = 0, batch_size: int = 1000) -> torch.Tensor:
-    """n images from G for latent vectors drawn with `seed`, as a CPU float tensor N x 1 x 28 x 28."""
+def generate(G: nn.Module, n: int, seed: int = 0, batch_size: int = 1000, digit: int | None = None) -> torch.Tensor:
+    """n images from G for latent vectors drawn with `seed`, as a CPU float tensor N x 1 x 28 x 28.
+
+    A conditional G draws the digits 0..9 in turn, or only `digit` when given.
+    """
     if not isinstance(n, int) or n < 1:
         raise ValueError(f"n={n!r} is not allowed: a positive integer number of samples")
+    conditional = isinstance(G, CondGenerator)
+    if digit is not None and (not conditional or digit not in range(N_CLASSES)):
+        raise ValueError(f"digit={digit!r} is not allowed: a digit 0..9, for a conditional generator only")
     device = next(G.parameters()).device
     gen = torch.Generator().manual_seed(seed)
     z = torch.randn(n, G.z_dim, generator=gen)  # drawn on the CPU: the same images on any device
+    y = torch.full((n,), digit) if digit is not None else balanced_labels(n)
     was_training = G.training
     G.eval()
-    out = torch.cat([G(z[i:i + batch_size].to(device)).cpu() for i in range(0, n, batch_size)])
+    out = []
+    for i in range(0, n, batch_size):
+        extra = (y[i:i + batch_size].to(device),) if conditional else ()
+        out.append(G(z[i:i + batch_size].to(device), *extra).cpu())
     G.train(was_training)
-    return out
+    return torch.cat(out)

@@ -42,12 +42,12 @@ class StackedModule(nn.Module):
         self.z_dim = getattr(modules[0], "z_dim", None)  # train_step reads G.z_dim to draw z
         base = copy.deepcopy(modules[0]).to("meta")  # the architecture only; the weights come from the stack
         # tie_weights=False: these networks share no weights, and untying them would cost time at every call.
-        self._forward = vmap(lambda weights, x: functional_call(base, weights, (x,), tie_weights=False))
+        self._forward = vmap(lambda weights, *inputs: functional_call(base, weights, inputs, tie_weights=False))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """x holds every run's batch, run after run (R*B rows); returns every run's output the same way."""
+    def forward(self, x: torch.Tensor, *extra: torch.Tensor) -> torch.Tensor:
+        """x (and extra inputs, e.g. labels) hold every run's batch, run after run (R*B rows); output the same way."""
         weights = {n: self.weights[k] for n, k in self.keys}
-        out = self._forward(weights, x.reshape(self.runs, -1, *x.shape[1:]))
+        out = self._forward(weights, *(t.reshape(self.runs, -1, *t.shape[1:]) for t in (x, *extra)))
         return out.reshape(-1, *out.shape[2:])
 
     def write_back(self, modules: Sequence[nn.Module]) -> None:
@@ -79,15 +79,22 @@ class Stack:
         _stack_optimizer_state(self.optD, [s.optD for s in self.states], self.D)
         _stack_optimizer_state(self.optG, [s.optG for s in self.states], self.G)
         self.criterion = RunLoss(c.logits, runs=len(self.states))
+        self.real_label = 1 - c.label_smoothing
         self.noise_gen = [s.noise_gen for s in self.states]
+        self.ema = [StackedModule([s.ema[i] for s in self.states]).requires_grad_(False) for i in range(len(c.ema))]
 
-    def batch(self, xs: Sequence[torch.Tensor]) -> torch.Tensor:
+    def batch(self, xs: Sequence) -> torch.Tensor | tuple:
+        """Every run's batch, run after run; (images, labels) batches stay pairs."""
+        if isinstance(xs[0], tuple):
+            return tuple(torch.cat(parts) for parts in zip(*xs))
         return torch.cat(list(xs))
 
     def write_back(self) -> None:
-        """Every run's weights and optimizer state back into its own TrainState."""
+        """Every run's weights, averages of G and optimizer state back into its own TrainState."""
         self.G.write_back([s.G for s in self.states])
         self.D.write_back([s.D for s in self.states])
+        for i, avg in enumerate(self.ema):
+            avg.write_back([s.ema[i] for s in self.states])
         _split_optimizer_state(self.optD, [s.optD for s in self.states], self.D)
         _split_optimizer_state(self.optG, [s.optG for s in self.states], self.G)
 
@@ -131,8 +138,8 @@ def stack_key(state: TrainState) -> tuple:
     c = state.config
     shapes = tuple((n, tuple(p.shape)) for m in (state.G, state.D) for n, p in m.named_parameters())
     return (type(state.G).__name__, type(state.D).__name__, shapes, c.optimizer, c.lr_d, c.lr_g, c.betas,
-            c.batch_size, c.dataset, c.data_root, c.train_images, str(state.device), c.logits,
-            state.step, state.step_in_epoch)
+            c.batch_size, c.dataset, c.data_root, c.train_images, str(state.device), c.logits, c.arch, c.ema,
+            c.label_smoothing, state.step, state.step_in_epoch)
 
 
 def fit_side_by_side(states: Sequence[TrainState], out_dirs: Optional[Sequence[Path]] = None,

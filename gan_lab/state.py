@@ -1,11 +1,12 @@
 """What a run is at any moment: configuration, networks, optimizers, random generators, counters and history."""
 from __future__ import annotations
 
+import copy
 import hashlib
 import math
 import sys
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Optional, Sequence
 
 import torch
 from torch import nn
@@ -172,18 +173,20 @@ class TrainState:
     epoch_start_rng: Optional[torch.Tensor] = None  # data_gen state when the current epoch began
     stopped: Optional[str] = None  # why training stopped early (divergence), else None
     saved: dict = field(default_factory=dict)  # what the run folder's append-only files hold (runfiles.save_logs)
+    ema: list = field(default_factory=list)  # moving averages of G's weights, one copy of G per config.ema decay
 
     @property
     def device(self) -> torch.device:
         return self.fixed_noise.device
 
-    def fixed_samples(self) -> torch.Tensor:
-        """G's images for the fixed noise, in [-1, 1], on the CPU."""
-        was_training = self.G.training
-        self.G.eval()
+    def fixed_samples(self, G: Optional[nn.Module] = None) -> torch.Tensor:
+        """G's images (or those of another generator, e.g. an average) for the fixed noise, in [-1, 1], on the CPU."""
+        G = self.G if G is None else G
+        was_training = G.training
+        G.eval()
         with torch.no_grad():
-            x = self.G(self.fixed_noise).cpu()
-        self.G.train(was_training)
+            x = G(self.fixed_noise).cpu()
+        G.train(was_training)
         return x
 
     def log(self, kind: str, message: str) -> None:
@@ -208,7 +211,8 @@ class TrainState:
                 "epoch": self.epoch, "step": self.step, "step_in_epoch": self.step_in_epoch,
                 "history": {"epoch_end_steps": list(self.history.epoch_end_steps), "metrics": list(self.history.metrics),
                             "events": list(self.history.events)},
-                "logs": {k: v for k, v in self.saved.items() if k != "folder"}}
+                "logs": {k: v for k, v in self.saved.items() if k != "folder"},
+                "ema": [m.state_dict() for m in self.ema]}
 
     def load_state_dict(self, d: dict, same_device: bool = True) -> None:
         """Load weights, optimizer states, random generators, counters and history from state_dict's output.
@@ -220,6 +224,11 @@ class TrainState:
         self.D.load_state_dict(d["D"])
         self.optD.load_state_dict(d["optD"])
         self.optG.load_state_dict(d["optG"])
+        saved_ema = d.get("ema", [])
+        if len(saved_ema) != len(self.ema):
+            raise ValueError(f"the checkpoint holds {len(saved_ema)} averages of G, the configuration asks for {len(self.ema)}")
+        for m, sd in zip(self.ema, saved_ema):
+            m.load_state_dict(sd)
         self.fixed_noise = d["fixed_noise"].to(self.device)
         self.data_gen.set_state(d["rng"]["data"])
         self.epoch_start_rng = d["rng"]["epoch_start"] if len(d["rng"]["epoch_start"]) else None
@@ -241,12 +250,29 @@ def new_state(config: TrainConfig) -> TrainState:
     """A fresh run: seeded models, optimizers, fixed noise and random generators."""
     device = resolve_device(config.device)
     G, D = build_models(config.z_dim, config.hidden_dim, config.leaky_slope,
-                        seed=derived_seed(config.seed, "init"), device=device, logits=config.logits)
+                        seed=derived_seed(config.seed, "init"), device=device, logits=config.logits, arch=config.arch)
     optD, optG = make_optimizers(config, G, D)
     data_gen = torch.Generator().manual_seed(derived_seed(config.seed, "data"))
     noise_gen = torch.Generator(device=device).manual_seed(derived_seed(config.seed, "noise"))
     return TrainState(config, G, D, optD, optG, make_fixed_noise(config.seed, config.z_dim, device=device),
-                      data_gen, noise_gen)
+                      data_gen, noise_gen, ema=[copy.deepcopy(G).requires_grad_(False) for _ in config.ema])
+
+
+def ema_name(decay: float) -> str:
+    """How an average of G is named in metrics and files: 'ema0.999'."""
+    return f"ema{decay:g}"
+
+
+@torch.no_grad()
+def update_ema(averages: Sequence[nn.Module], G: nn.Module, decays: Sequence[float]) -> None:
+    """avg <- decay * avg + (1 - decay) * w for every weight w of G, once per step (Yazici et al. 2019).
+
+    With decay 0.999 the average spans about the last 1,000 steps: it smooths out the back and forth
+    of G's weights that the game causes, and costs no training at all.
+    """
+    weights = list(G.parameters())
+    for avg, decay in zip(averages, decays):
+        torch._foreach_lerp_(list(avg.parameters()), weights, 1 - decay)
 
 
 def check_weights(*models: nn.Module) -> Optional[str]:

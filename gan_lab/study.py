@@ -10,7 +10,7 @@ from typing import Optional, Sequence
 import numpy as np
 import torch
 
-from .checkpoint import GENERATOR_NAME, RESULT_NAME, load_generator, read_result
+from .checkpoint import EMA_GENERATOR_NAME, GENERATOR_NAME, RESULT_NAME, load_generator, read_result
 from .config import TrainConfig, sweep_configs
 from .files import atomic_write_text
 
@@ -32,10 +32,12 @@ class RunResult:
     metric_curves: dict  # metric name -> values at metric_epochs (N = eval_samples)
     dir: Path
     events: tuple = ()  # kinds of the events the run logged: 'saturated', 'diverged'
+    metrics_ema: Optional[dict] = None  # decay ('0.999') -> final metrics of that average of G
+    final_samples_ema: Optional[torch.Tensor] = None  # the fixed-noise grid of the first average (config.ema[0])
 
-    def generator(self) -> torch.nn.Module:
-        """The trained G (eval mode, CPU), from the run's generator.pt, even a saturated run's huge weights."""
-        return load_generator(self.dir / GENERATOR_NAME, refuse_blown_up=False)[0]
+    def generator(self, ema: bool = False) -> torch.nn.Module:
+        """The trained G (eval mode, CPU), even a saturated run's huge weights; ema=True: its saved average."""
+        return load_generator(self.dir / (EMA_GENERATOR_NAME if ema else GENERATOR_NAME), refuse_blown_up=False)[0]
 
 
 def load_results(out: str | Path) -> list[dict]:
@@ -63,7 +65,9 @@ def load_study(out: str | Path, name: str, seeds: int = 3, epochs: int = 100) ->
             metric_epochs = z["metric_epochs"].tolist() if "metric_epochs" in z.files else []
             run = RunResult(r["label"], TrainConfig.from_dict({**r["config"], "device": "cpu", "data_root": None}),
                             r["metrics"], r["stopped"], curves, int(z["every"]), torch.from_numpy(z["final_samples"]),
-                            metric_epochs, metric_curves, Path(r["dir"]), tuple(r.get("events", ())))
+                            metric_epochs, metric_curves, Path(r["dir"]), tuple(r.get("events", ())),
+                            r.get("metrics_ema"), torch.from_numpy(z["final_samples_ema"])
+                            if "final_samples_ema" in z.files else None)
         study.setdefault(r["label"], []).append(run)
     return study
 

@@ -18,17 +18,18 @@ from typing import Optional, Sequence
 import numpy as np
 import torch
 
-from .checkpoint import (CHECKPOINT_NAME, GENERATOR_NAME, RESULT_NAME, CheckpointError, finished_result,
+from .checkpoint import (CHECKPOINT_NAME, EMA_GENERATOR_NAME, GENERATOR_NAME, RESULT_NAME, CheckpointError, finished_result,
                          load_checkpoint, read_result, resume_state, write_config_json, write_generator_file,
                          write_result)
 from .config import SWEEPS, TrainConfig, label, sweep_configs  # noqa: F401 (SWEEPS: part of the sweep API)
 from .files import atomic_write, run_lock
 from .metrics import DEFAULT_N, evaluate_generator
 from .stack import fit_side_by_side, group_by_stack
-from .state import History, TrainState, new_state
+from .state import History, TrainState, new_state, to_uint8
 
 EVAL_EVERY = 10  # epochs between metric evaluations in a sweep
 EVAL_SAMPLES = 2000  # samples per evaluation during training (the final one uses metrics.DEFAULT_N)
+STEP_COST = {"fc": 1.0, "cond": 1.1, "conv": 10.0}  # time of one step, relative to the report's networks
 def run_dir(out: Path, config: TrainConfig) -> Path:
     """Where one run of a sweep lives."""
     return Path(out) / config.run_name()
@@ -45,7 +46,8 @@ def run_sweep(name: str, seeds: int, epochs: int, out: str | Path, base: Optiona
     unfinished runs over that many processes of one thread each. Returns the result records of the runs.
     """
     out = Path(out)
-    configs = [c.replace(eval_every=eval_every if eval_every <= epochs else 0, eval_samples=eval_samples)
+    # A run shorter than eval_every (a smoke run, or an entry capped by max_epochs) is evaluated at its end.
+    configs = [c.replace(eval_every=min(eval_every, c.epochs), eval_samples=eval_samples)
                for c in sweep_configs(name, seeds, epochs, base)]
     chosen = list(range(len(configs))) if only is None else list(only)
     if workers > 1:
@@ -93,7 +95,8 @@ def _train_share(configs: Sequence[TrainConfig], out: Path, n_final: int, progre
 def balance(configs: Sequence[TrainConfig], out: Path, workers: int) -> list[list[int]]:
     """Split the unfinished runs among workers so that each has about the same number of steps left.
 
-    Adam steps cost more than SGD steps (its update does more arithmetic), so they count 1.3 times.
+    Adam steps cost more than SGD steps (its update does more arithmetic), so they count 1.3 times; a
+    step of the convolutional networks costs about ten of the report's (STEP_COST, measured on a 2-core CPU).
     Longest first, each to the least loaded worker; runs of one optimizer stay together where possible.
     """
     left = []
@@ -107,7 +110,7 @@ def balance(configs: Sequence[TrainConfig], out: Path, workers: int) -> list[lis
                 done = int(load_checkpoint(d / CHECKPOINT_NAME)["step"])
             except CheckpointError:  # damaged: resume_state falls back or restarts; count it whole
                 done = 0
-        cost = (c.epochs * c.steps_per_epoch - done) * (1.3 if c.optimizer == "adam" else 1.0)
+        cost = (c.epochs * c.steps_per_epoch - done) * (1.3 if c.optimizer == "adam" else 1.0) * STEP_COST[c.arch]
         left.append((cost, c.optimizer, i))
     shares: list[list[int]] = [[] for _ in range(workers)]
     loads = [0.0] * workers
@@ -131,9 +134,11 @@ def compact_history(history: History, every: int = 10) -> dict[str, "object"]:
 
 def write_run_results(state: TrainState, out_dir: Path, n_final: int, seconds_per_run: float) -> dict:
     """history.npz, generator.pt, metrics (N = n_final) and result.json (written last: it marks 'done')."""
-    h = state.history
+    h, c = state.history, state.config
     arrays = compact_history(h)
     arrays["final_samples"] = h.samples[-1].numpy() if h.samples else np.zeros((0,), np.uint8)
+    if state.ema:  # the first average's fixed-noise grid, beside G's own
+        arrays["final_samples_ema"] = to_uint8(state.fixed_samples(state.ema[0])).numpy()
     if h.metrics:
         names = [k for k in h.metrics[0] if k not in ("epoch", "step")]
         arrays["metric_epochs"] = np.array([m["epoch"] for m in h.metrics])
@@ -142,11 +147,16 @@ def write_run_results(state: TrainState, out_dir: Path, n_final: int, seconds_pe
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
     atomic_write(out_dir / "history.npz", lambda f: f.write(buf.getvalue()))
-    write_generator_file(out_dir / GENERATOR_NAME, state.G, state.config)
-    metrics = {} if state.stopped else evaluate_generator(state.G, n=n_final, seed=state.config.seed,
-                                                           data_root=state.config.data_root)
+    write_generator_file(out_dir / GENERATOR_NAME, state.G, c)
+    if state.ema:
+        write_generator_file(out_dir / EMA_GENERATOR_NAME, state.ema[0], c)
+    metrics = {} if state.stopped else evaluate_generator(state.G, n=n_final, seed=c.seed, data_root=c.data_root)
+    # Every average is measured on the same latent vectors as G; only the first is saved (results/ stays small).
+    metrics_ema = {} if state.stopped else {
+        f"{decay:g}": evaluate_generator(avg, n=n_final, seed=c.seed, data_root=c.data_root)
+        for decay, avg in zip(c.ema, state.ema)}
     result = {"label": label(state.config), "config": state.config.to_dict(), "steps": state.step,
               "epochs": state.epoch, "stopped": state.stopped, "events": [e["kind"] for e in h.events],
-              "metrics_n": n_final, "metrics": metrics, "seconds": round(seconds_per_run, 1)}
+              "metrics_n": n_final, "metrics": metrics, **({"metrics_ema": metrics_ema} if c.ema else {}), "seconds": round(seconds_per_run, 1)}
     write_result(out_dir / RESULT_NAME, result)
     return result

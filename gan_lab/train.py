@@ -13,12 +13,12 @@ from torch import nn
 
 from . import checkpoint as ckpt
 from .config import TrainConfig
-from .data import TensorBatches, load_dataset, load_images, make_dataloader
+from .data import TensorBatches, load_dataset, load_images, load_labels, make_dataloader
 from .files import check_out_dir, run_lock
 from .metrics import evaluate_generator
 from .models import IMAGE_DIM
-from .state import (History, RunLoss, StepResult, TrainState, check_weights, new_state, per_run_mean, sample_z,
-                    takes_logits, to_uint8)
+from .state import (History, RunLoss, StepResult, TrainState, check_weights, ema_name, new_state, per_run_mean,
+                    sample_z, takes_logits, to_uint8, update_ema)
 
 SATURATION_STREAK = 100  # consecutive saturated steps before we warn
 SYNC_EVERY = 50  # steps between reads of the losses: each read makes the CPU wait for the GPU
@@ -56,6 +56,7 @@ def frozen(model: nn.Module) -> Iterator[None]:
 
 def train_step(G: nn.Module, D: nn.Module, optD: torch.optim.Optimizer, optG: torch.optim.Optimizer,
                x_real: torch.Tensor, criterion: nn.Module = nn.BCELoss(), noise_gen=None, *,
+               y_real: Optional[torch.Tensor] = None, real_label: float = 1.0,
                g_loss: str = "non_saturating", train_g: bool = True) -> StepResult:
     """One D step, then one G step, as in the report (BCE, lab_real = 1, lab_fake = 0).
 
@@ -63,6 +64,8 @@ def train_step(G: nn.Module, D: nn.Module, optD: torch.optim.Optimizer, optG: to
     probabilities. The toy GAN of notebook 01 uses g_loss='saturating' (G minimises log(1 - D(G(z))))
     and train_g=False (a D step only). Runs stacked side by side (gan_lab.stack) pass stacked G and D,
     every run's batch, a loss per run and a noise generator per run: the step is the same.
+    Notebook 06: y_real (the batch's digit labels) makes it a conditional GAN, G(z, y) and D(x, y);
+    real_label < 1 is one-sided label smoothing (D's target for real images; G's stays 1).
     """
     if x_real[0].numel() == IMAGE_DIM and D not in _CHECKED_D:  # images, seen for the first time by this D
         check_real_images(x_real)
@@ -72,13 +75,17 @@ def train_step(G: nn.Module, D: nn.Module, optD: torch.optim.Optimizer, optG: to
     lab_real = torch.ones(batch_size, 1, device=device)
     lab_fake = torch.zeros(batch_size, 1, device=device)
 
+    # A conditional GAN draws its images of the same digits as the real batch: each digit as often as in the data.
+    y = () if y_real is None else (y_real,)
+
     # (1) Train D: real images should score 1, generated images 0.
     optD.zero_grad()
-    D_x = D(x_real)
-    lossD_real = criterion(D_x, lab_real)
+    D_x = D(x_real, *y)
+    # One-sided label smoothing (Salimans et al. 2016): real_label = 0.9 keeps D from growing over-confident.
+    lossD_real = criterion(D_x, lab_real * real_label if real_label != 1 else lab_real)
     z = sample_z(G, batch_size, noise_gen, device)  # z ~ N(0, I), as in Exercise 2.3
-    x_gen = G(z)
-    D_G_z = D(x_gen.detach())  # detach: this loss trains D only, so no gradient flows into G
+    x_gen = G(z, *y)
+    D_G_z = D(x_gen.detach(), *y)  # detach: this loss trains D only, so no gradient flows into G
     lossD_fake = criterion(D_G_z, lab_fake)
     lossD = lossD_real + lossD_fake
     lossD.sum().backward()  # sum(): one loss per run when runs are stacked; a single loss is its own sum
@@ -88,11 +95,11 @@ def train_step(G: nn.Module, D: nn.Module, optD: torch.optim.Optimizer, optG: to
     optG.zero_grad()
     with frozen(D):  # D is not trained in this step: skip its weight gradients, which would be thrown away
         z = sample_z(G, batch_size, noise_gen, device)
-        x_gen = G(z)
+        x_gen = G(z, *y)
         if g_loss == "non_saturating":
-            lossG = criterion(D(x_gen), lab_real)  # -log D(G(z))
+            lossG = criterion(D(x_gen, *y), lab_real)  # -log D(G(z))
         else:
-            lossG = -criterion(D(x_gen), lab_fake)  # log(1 - D(G(z))), the minimax loss as written
+            lossG = -criterion(D(x_gen, *y), lab_fake)  # log(1 - D(G(z))), the minimax loss as written
         if train_g:
             lossG.sum().backward()
             optG.step()
@@ -111,38 +118,46 @@ class Single:
         s = self.state
         self.G, self.D, self.optD, self.optG, self.noise_gen = s.G, s.D, s.optD, s.optG, s.noise_gen
         self.criterion = RunLoss(s.config.logits)
+        self.real_label = 1 - s.config.label_smoothing
+        self.ema = s.ema
 
-    def batch(self, xs: Sequence[torch.Tensor]) -> torch.Tensor:
+    def batch(self, xs: Sequence) -> torch.Tensor | tuple:
         return xs[0]
 
     def write_back(self) -> None:
         """Nothing to do: the run trains its own G and D."""
 
 
-def make_batches(config: TrainConfig, device: torch.device, generator: torch.Generator):
-    """Batches of real images: the fast tensor path (default) or the textbook DataLoader."""
-    n = config.train_images
-    if config.data_path == "loader":
+def make_batches(config: TrainConfig, device: torch.device, generator: torch.Generator,
+                 images: Optional[torch.Tensor] = None):
+    """Batches of real images (with their labels for a conditional GAN): the fast tensor path or the DataLoader.
+
+    images: the training images already loaded (runs side by side share them), else they are loaded here.
+    """
+    n, conditional = config.train_images, config.arch == "cond"
+    if config.data_path == "loader" and images is None:
         dataset = load_dataset(config.dataset, train=True, root=config.data_root)
         if n is not None:
             dataset = torch.utils.data.Subset(dataset, range(min(n, len(dataset))))
-        return _ImagesOnly(make_dataloader(dataset, config.batch_size, generator), device)
-    return TensorBatches(load_images(config.dataset, train=True, root=config.data_root, device=device)[:n],
-                         config.batch_size, generator)
+        return _ToDevice(make_dataloader(dataset, config.batch_size, generator), device, conditional)
+    if images is None:
+        images = load_images(config.dataset, train=True, root=config.data_root, device=device)
+    labels = load_labels(config.dataset, train=True, root=config.data_root)[:n].to(device) if conditional else None
+    return TensorBatches(images[:n], config.batch_size, generator, labels=labels)
 
 
-class _ImagesOnly:
-    """A DataLoader of (images, labels) seen as batches of images on `device`."""
+class _ToDevice:
+    """A DataLoader of (images, labels) seen as batches of images (with labels, if kept) on `device`."""
 
-    def __init__(self, loader, device: torch.device):
-        self.loader, self.device = loader, device
+    def __init__(self, loader, device: torch.device, keep_labels: bool):
+        self.loader, self.device, self.keep_labels = loader, device, keep_labels
 
     def __len__(self) -> int:
         return len(self.loader)
 
     def __iter__(self):
-        for x_real, _ in self.loader:
-            yield x_real.to(self.device)
+        for x_real, y_real in self.loader:
+            yield (x_real.to(self.device), y_real.to(self.device)) if self.keep_labels else x_real.to(self.device)
 
 
 def total_steps(config: TrainConfig, steps_per_epoch: int) -> int:
@@ -216,9 +231,7 @@ def train_runs(states: Sequence[TrainState], runner: Callable, out_dirs: Optiona
 
 def _loader(state: TrainState, images: Optional[torch.Tensor]):
     """The run's batches, drawn with its own data generator (images: a tensor already loaded, shared by runs)."""
-    if images is None:
-        return make_batches(state.config, state.device, state.data_gen)
-    return TensorBatches(images[:state.config.train_images], state.config.batch_size, state.data_gen)
+    return make_batches(state.config, state.device, state.data_gen, images)
 
 
 def _run_epoch(runner: Callable, states: list[TrainState], loaders: dict, ends: dict, watches: dict, pbar) -> None:
@@ -237,8 +250,12 @@ def _run_epoch(runner: Callable, states: list[TrainState], loaders: dict, ends: 
     run = runner(live)
     pending: list[StepResult] = []
     for i in range(skip, len(loaders[id(states[0])])):
-        x_real = run.batch([next(iters[id(s)]) for s in live])
-        pending.append(train_step(run.G, run.D, run.optD, run.optG, x_real, run.criterion, run.noise_gen))
+        batch = run.batch([next(iters[id(s)]) for s in live])
+        x_real, y_real = batch if isinstance(batch, tuple) else (batch, None)
+        pending.append(train_step(run.G, run.D, run.optD, run.optG, x_real, run.criterion, run.noise_gen,
+                                  y_real=y_real, real_label=run.real_label))
+        if run.ema:
+            update_ema(run.ema, run.G, live[0].config.ema)
         last = min(ends[id(s)] for s in live) == live[0].step + len(pending)
         if len(pending) < SYNC_EVERY and not last and i + 1 < len(loaders[id(states[0])]):
             continue
@@ -310,6 +327,9 @@ def _finish_epoch(state: TrainState) -> None:
     cfg = state.config
     if cfg.eval_every and state.epoch % cfg.eval_every == 0:
         values = evaluate_generator(state.G, n=cfg.eval_samples, seed=cfg.seed, data_root=cfg.data_root)
+        for decay, avg in zip(cfg.ema, state.ema):  # the averages too, on the same latent vectors
+            averaged = evaluate_generator(avg, n=cfg.eval_samples, seed=cfg.seed, data_root=cfg.data_root)
+            values.update({f"{ema_name(decay)}_{k}": v for k, v in averaged.items()})
         state.history.metrics.append({"epoch": state.epoch, "step": state.step, **values})
 
 
