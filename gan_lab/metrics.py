@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from .classifier import N_CLASSES, load_classifier, single_thread
-from .data import load_images, resolve_data_root
+from .data import load_images, load_labels, resolve_data_root
 from .models import Generator, generate
 
 DEFAULT_N = 10_000
@@ -254,6 +254,21 @@ def evaluate_generator(G: Generator, n: int = DEFAULT_N, seed: int = 0,
                        data_root: Optional[str] = None) -> dict[str, float]:
     """Metrics of n images from G (latents drawn from seed) against the MNIST test set."""
     return compute_metrics(generate(G, n, seed=seed), data_root=data_root)
+
+
+def per_digit_metrics(G: torch.nn.Module, n_per_digit: int = 1000, seed: int = 0,
+                      data_root: Optional[str] = None) -> list[dict[str, float]]:
+    """A conditional G asked for each digit d in turn (the same latent vectors for every d): the share of its
+    samples the classifier reads as d ('agreement'), and FD_mnist against the test images of d alone."""
+    test = mnist_test_reference(data_root)
+    labels = load_labels("mnist", train=False, root=data_root)
+    rows = []
+    for digit in range(10):
+        fake = feature_set(generate(G, n_per_digit, seed=seed, digit=digit))
+        real = FeatureSet(test.features[labels == digit], test.probs[labels == digit])
+        rows.append({"digit": digit, "agreement": float((fake.probs.argmax(1) == digit).double().mean()),
+                     "FD_mnist": frechet_distance(fake.mean, fake.cov, real.mean, real.cov)})
+    return rows
 
 
 # ---------------------------------------------------------------- bootstrap

@@ -244,6 +244,23 @@ def plot_study_metrics(study: dict[str, list[RunResult]], names: Sequence[str] =
     return fig
 
 
+def plot_average_curves(runs: Sequence[RunResult], names: Sequence[str] = ("FD_mnist", "recall"),
+                        title: str = "G and the averages of its weights during training"):
+    """Metrics measured during training for G and each moving average of its weights, mean ± std over seeds."""
+    fig = Figure(figsize=(6 * len(names), 4.4), layout="constrained")
+    axes = fig.subplots(1, len(names), squeeze=False)[0]
+    epochs = runs[0].metric_epochs
+    prefixes = {"G itself": ""} | {f"average, decay {d:g}": f"ema{d:g}_" for d in runs[0].config.ema}
+    for ax, name in zip(axes, names):
+        curves = {label: [r.metric_curves[prefix + name] for r in runs] for label, prefix in prefixes.items()}
+        plot_bands(curves, x_scale=epochs[0], ax=ax, xlabel="epoch", ylabel=name, title=METRIC_LABELS.get(name, name),
+                   bounds=(0, 1.0 if name in ("precision", "recall") else None), legend=False)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 4), fontsize=8)
+    fig.suptitle(title)
+    return fig
+
+
 def plot_lr_study(study: dict[str, list[RunResult]], names: Sequence[str] = ("FD_mnist", "recall"),
                   title: str = "Final quality against learning rate, mean ± std over seeds"):
     """One panel per final metric against lr (log scale): a line per optimizer (and Adam beta1), a dot per seed."""

@@ -117,6 +117,16 @@ def summarize(results: Sequence[dict]) -> list[dict]:
     return rows
 
 
+def average_rows(runs: Sequence[RunResult]) -> list[dict]:
+    """summarize() rows for G itself and for each moving average of its weights (same runs, same latent vectors)."""
+    entries = [{"label": "G itself", "stopped": r.stopped, "config": r.config.to_dict(), "metrics": r.metrics}
+               for r in runs]
+    for decay in runs[0].config.ema:
+        entries += [{"label": f"average, decay {decay:g}", "stopped": r.stopped, "config": r.config.to_dict(),
+                     "metrics": (r.metrics_ema or {}).get(f"{decay:g}", {})} for r in runs]
+    return summarize(entries)
+
+
 # Decimals per metric in tables: the same for the mean and the spread, so "71.2 ± 1.2" and "363.3 ± 110.4" read alike.
 DECIMALS = {"FD_mnist": 1, "IS_mnist": 2, "digits_covered": 1, "class_KL": 3, "mean_confidence": 3, "precision": 3,
             "recall": 3}

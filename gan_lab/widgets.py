@@ -2,7 +2,7 @@
 
 Each panel is a Button + Output: nothing runs until a button is clicked. Callbacks stay thin:
 they read the controls and call package functions. Panels: TrainingPanel and LatentExplorer
-(notebook 03), ToyPanel via toy_panel (notebook 01).
+(notebook 03), ToyPanel via toy_panel (notebook 01), DigitPanel (notebook 06).
 """
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from matplotlib.figure import Figure
 
 from .config import DEFAULT_LR, TrainConfig
 from .files import figure_png
-from .models import Generator
+from .metrics import classifier_features
+from .models import Generator, generate
 from .plotting import plot_grid, plot_losses, write_run_files
 from .state import TrainState
 from .toy import ToyConfig, new_toy, plot_toy, toy_curves, train_toy
@@ -257,3 +258,39 @@ class ToyPanel(W.VBox):
 def toy_panel(config: Optional[ToyConfig] = None, steps: int = 200) -> ToyPanel:
     """The toy GAN panel of notebook 01 (a ToyPanel, an ipywidgets VBox), showing the untrained run."""
     return ToyPanel(config, steps)
+
+
+# ----------------------------------------------------------------------------------------- notebook 06
+
+class DigitPanel(W.VBox):
+    """Ask a conditional generator for a digit: pick the digit and a seed, click Draw, see its samples.
+
+    Under the grid, the MNIST classifier says how many of the samples it reads as the digit asked for.
+    """
+
+    def __init__(self, G: torch.nn.Module, n: int = 16, title: str = "conditional G"):
+        self.G, self.n, self.title = G, n, title
+        self.digit = W.Dropdown(options=list(range(10)), value=7, description="digit")
+        self.seed = W.BoundedIntText(value=0, min=0, max=10_000, description="seed")
+        self.draw_button = W.Button(description="Draw", button_style="primary")
+        self.status = W.HTML(value="")
+        self.output = W.Output()
+        self.draws = 0
+        self.draw_button.on_click(lambda _button: self.draw())
+        super().__init__(children=[W.HBox([self.digit, self.seed, self.draw_button]), self.status, self.output])
+        self.draw()
+
+    def __repr__(self) -> str:  # short and fixed: the text a saved notebook shows for the panel
+        return "DigitPanel(conditional GAN: run the notebook to use it)"
+
+    def draw(self) -> None:
+        """n samples of the chosen digit for latent vectors drawn with the chosen seed, and the classifier's reading."""
+        digit, seed = self.digit.value, self.seed.value
+        images = generate(self.G, self.n, seed=seed, digit=digit)
+        agree = int((classifier_features(images)[1].argmax(1) == digit).sum())
+        self.status.value = (f"asked for <b>{digit}</b> (seed {seed}): the MNIST classifier reads {agree} of "
+                             f"{self.n} samples as {digit}")
+        fig = plot_grid(images, f"{self.title}: digit {digit}, seed {seed}", nrow=8)
+        fig.set_size_inches(6, 1.9)
+        _show(self.output, fig)
+        self.draws += 1

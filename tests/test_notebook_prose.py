@@ -1,4 +1,4 @@
-"""Notebooks 03-05 print every measured number from the data; their prose types none.
+"""Notebooks 03-06 print every measured number from the data; their prose types none.
 
 A number typed into markdown goes stale when the runs change, and nothing notices. So the markdown of
 the notebooks that report runs may contain only the values of settings (learning rates, epochs, seeds,
@@ -42,6 +42,14 @@ ALLOWED = {
         "0.52", "6.3",  # the chi-squared interval in Think 5.2 (arithmetic, not a run)
         "5%",  # 1/20 in Think 5.3
         "30,000",  # a window of steps
+    },
+    "06_beyond_the_report": {
+        "30", "3",  # epochs of the conditional and the convolutional runs
+        "0.99", "0.9999", "0.9", "45", "0.8", "95%",  # decays of the averages; the notebook's goals
+        "938",  # steps per epoch: 60,000 / 64 rounded up
+        "16", "32", "4", "7", "14",  # the convolutional layers' maps, filter size and image sizes
+        "8,224", "6,272", "4,923,520", "600",  # the arithmetic of Think 6.2
+        "1,000",  # samples per digit
     },
 }
 SMALL = 10  # integers up to this are counts of things (seeds, digits, panels), allowed everywhere
@@ -96,7 +104,7 @@ def test_the_scan_finds_a_typed_measurement(tmp_path):
     assert found == ["0.1", "71.2", "1.2", "100"]
 
 
-@pytest.mark.parametrize("sweep", ["optimizer", "zdim", "lr", "logits"])
+@pytest.mark.parametrize("sweep", ["optimizer", "zdim", "lr", "logits", "beyond"])
 def test_readme_and_summary_tables_are_the_shipped_results(sweep):
     """The README's study tables and results/summary_<sweep>.md are exactly what the shipped runs give."""
     from gan_lab.notebook import shipped_results

@@ -8,7 +8,8 @@ import pytest
 from gan_lab.notebook import CLONE_URL, COLAB_CLONE, REPO
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-EXPECTED = ["01_gan_theory", "02_build_models", "03_train", "04_optimizer_comparison", "05_zdim_study"]
+EXPECTED = ["01_gan_theory", "02_build_models", "03_train", "04_optimizer_comparison", "05_zdim_study",
+            "06_beyond_the_report"]
 PRESENT = sorted(p.stem for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
 

@@ -1,9 +1,11 @@
 """The notebooks' widgets as a learner uses them: JupyterLab in headless Chromium (see conftest.py).
 
-For notebooks 01 and 03: Run > Run All Cells, no cell shows an error, every panel renders its controls,
+For notebooks 01, 03 and 06: Run > Run All Cells, no cell shows an error, every panel renders its controls,
 and the panels answer clicks: the toy GAN's Train button draws a new figure (01); the training panel
 trains with the settings chosen in the browser, its progress bar runs to the end and its loss plot and
-sample grid change from epoch to epoch, and the latent explorer draws new samples (03).
+sample grid change from epoch to epoch, and the latent explorer draws new samples (03); the digit panel
+draws the digit and seed chosen in the browser, and the classifier reads the shipped conditional G's
+samples as that digit (06).
 Screenshots go to $GAN_LAB_ARTIFACTS/<notebook>/.
 """
 from __future__ import annotations
@@ -268,4 +270,44 @@ def test_03_training_panel_and_latent_explorer(open_lab):
                  f"the latent explorer to redraw after {step}")
         history.append(images(explorer))
         lab.screenshot(f"explorer-after-{step}", scroll_to=explorer)
+    assert_no_errors(lab)
+
+
+# ----------------------------------------------------------------------------------------------
+# notebook 06: the conditional GAN's digit panel
+
+
+def test_06_digit_panel(open_lab):
+    lab = open_lab("06_beyond_the_report")
+    summary = lab.run_all()
+    assert_ran_cleanly(lab, summary)
+    page = lab.page
+
+    cell = page.locator(".jp-Notebook .jp-CodeCell").filter(
+        has=page.locator("button.widget-button", has_text=re.compile(r"^\s*Draw\s*$")))
+    assert cell.count() == 1, "the digit panel's cell"
+    panel = panel_of(cell)
+    digit, seed, draw = control(panel, "dropdown", "digit"), control(panel, "text", "seed"), button(panel, "Draw")
+    status = panel.locator(".widget-html-content").first
+    for what in (digit, seed, draw, status, panel.locator(".widget-output img")):
+        assert what.is_visible(), what
+    assert status.inner_text().startswith("asked for 7 (seed 0)"), status.inner_text()
+    first = images(panel)
+    assert len(first) == 1, first
+    lab.screenshot("after-run-all", scroll_to=panel)
+
+    # Choose another digit and seed in the browser, click Draw: the kernel draws them and the classifier reads them.
+    digit.locator("select").select_option("3")
+    seed_box = seed.locator("input")
+    seed_box.fill("5")
+    seed_box.press("Enter")
+    draw.click()
+    reading = re.compile(r"^asked for 3 \(seed 5\): the MNIST classifier reads (\d+) of 16 samples as 3$")
+    match = lab.wait_for(lambda: reading.search(status.inner_text()), CLICK_TIMEOUT,
+                         "the digit panel to draw the digit 3 with seed 5")
+    lab.wait_for(lambda: len(images(panel)) == 1 and images(panel) != first, CLICK_TIMEOUT,
+                 "the digit panel's grid to change")
+    lab.screenshot("after-draw-click", scroll_to=panel)
+    # The shipped conditional G draws 3s when asked: the classifier reads most of them as 3.
+    assert int(match.group(1)) >= 12, status.inner_text()
     assert_no_errors(lab)
