@@ -212,3 +212,22 @@ class TensorBatches:
         for start in range(0, len(self.images), self.batch_size):
             idx = perm[start:start + self.batch_size]
             yield self.images[idx] if self.labels is None else (self.images[idx], self.labels[idx])
+
+
+def check_real_images(x_real: torch.Tensor) -> None:
+    """Raise ValueError if a batch of real images is not in [-1, 1] (G's Tanh range) or holds NaN/inf."""
+    x = x_real.detach()
+    bad = (~torch.isfinite(x)).sum().item()
+    if bad:
+        raise ValueError(f"the real images hold {bad} NaN or infinite value(s): the data is broken before training "
+                         "(check how the images were loaded and normalised); expected finite values in [-1, 1]")
+    lo, hi = x.min().item(), x.max().item()
+    found = f"found values from {lo:.4g} to {hi:.4g}"
+    if hi > 1 + 1e-4 and hi <= 255 and lo >= 0:
+        raise ValueError(f"the real images look like raw 0..255 pixels ({found}); expected [-1, 1], the range of G's "
+                         "Tanh: use ToTensor() then Normalize((0.5,), (0.5,)), or x / 127.5 - 1")
+    if lo >= 0 and hi <= 1 + 1e-4:
+        raise ValueError(f"the real images look like [0, 1] pixels ({found}, nothing below 0); expected [-1, 1], the "
+                         "range of G's Tanh: add Normalize((0.5,), (0.5,)) after ToTensor(), or use x * 2 - 1")
+    if lo < -1 - 1e-4 or hi > 1 + 1e-4:
+        raise ValueError(f"the real images are not in [-1, 1] ({found}); scale them to [-1, 1], the range of G's Tanh")

@@ -29,7 +29,7 @@ from .state import History, TrainState, new_state, to_uint8
 
 EVAL_EVERY = 10  # epochs between metric evaluations in a sweep
 EVAL_SAMPLES = 2000  # samples per evaluation during training (the final one uses metrics.DEFAULT_N)
-STEP_COST = {"fc": 1.0, "cond": 1.1, "conv": 10.0}  # time of one step, relative to the report's networks
+STEP_COST = {"fc": 1.0, "cond": 1.1, "conv": 13.0}  # time of one step against the report's networks (sweep beyond)
 def run_dir(out: Path, config: TrainConfig) -> Path:
     """Where one run of a sweep lives."""
     return Path(out) / config.run_name()
@@ -96,7 +96,7 @@ def balance(configs: Sequence[TrainConfig], out: Path, workers: int) -> list[lis
     """Split the unfinished runs among workers so that each has about the same number of steps left.
 
     Adam steps cost more than SGD steps (its update does more arithmetic), so they count 1.3 times; a
-    step of the convolutional networks costs about ten of the report's (STEP_COST, measured on a 2-core CPU).
+    step of the convolutional networks costs about 13 of the report's (STEP_COST, measured on a 2-core CPU).
     Longest first, each to the least loaded worker; runs of one optimizer stay together where possible.
     """
     left = []

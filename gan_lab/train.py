@@ -13,7 +13,7 @@ from torch import nn
 
 from . import checkpoint as ckpt
 from .config import TrainConfig
-from .data import TensorBatches, load_dataset, load_images, load_labels, make_dataloader
+from .data import TensorBatches, check_real_images, load_dataset, load_images, load_labels, make_dataloader
 from .files import check_out_dir, run_lock
 from .metrics import evaluate_generator
 from .models import IMAGE_DIM
@@ -23,25 +23,6 @@ from .state import (History, RunLoss, StepResult, TrainState, check_weights, ema
 SATURATION_STREAK = 100  # consecutive saturated steps before we warn
 SYNC_EVERY = 50  # steps between reads of the losses: each read makes the CPU wait for the GPU
 _CHECKED_D: "weakref.WeakSet[nn.Module]" = weakref.WeakSet()  # discriminators whose real images were checked
-
-
-def check_real_images(x_real: torch.Tensor) -> None:
-    """Raise ValueError if a batch of real images is not in [-1, 1] (G's Tanh range) or holds NaN/inf."""
-    x = x_real.detach()
-    bad = (~torch.isfinite(x)).sum().item()
-    if bad:
-        raise ValueError(f"the real images hold {bad} NaN or infinite value(s): the data is broken before training "
-                         "(check how the images were loaded and normalised); expected finite values in [-1, 1]")
-    lo, hi = x.min().item(), x.max().item()
-    found = f"found values from {lo:.4g} to {hi:.4g}"
-    if hi > 1 + 1e-4 and hi <= 255 and lo >= 0:
-        raise ValueError(f"the real images look like raw 0..255 pixels ({found}); expected [-1, 1], the range of G's "
-                         "Tanh: use ToTensor() then Normalize((0.5,), (0.5,)), or x / 127.5 - 1")
-    if lo >= 0 and hi <= 1 + 1e-4:
-        raise ValueError(f"the real images look like [0, 1] pixels ({found}, nothing below 0); expected [-1, 1], the "
-                         "range of G's Tanh: add Normalize((0.5,), (0.5,)) after ToTensor(), or use x * 2 - 1")
-    if lo < -1 - 1e-4 or hi > 1 + 1e-4:
-        raise ValueError(f"the real images are not in [-1, 1] ({found}); scale them to [-1, 1], the range of G's Tanh")
 
 
 @contextmanager

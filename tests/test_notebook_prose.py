@@ -117,3 +117,23 @@ def test_readme_and_summary_tables_are_the_shipped_results(sweep):
     assert (results / f"summary_{sweep}.md").read_text().strip() == table
     readme = (NOTEBOOKS.parent / "README.md").read_text()
     assert table in readme, f"README.md's {sweep} table differs from the shipped results: paste\n{table}"
+
+
+def test_readme_quotes_notebook_06s_figures_from_the_shipped_runs():
+    """The README's sentence on notebook 06's goals types three figures; they must be what the shipped runs give."""
+    import numpy as np
+
+    from gan_lab.metrics import per_digit_metrics
+    from gan_lab.notebook import shipped_results
+    from gan_lab.study import average_rows, load_study, mean_std
+
+    study = load_study(shipped_results(), "beyond", 3, 100)
+    fc = average_rows(study["sgd lr 0.1 z 100"])
+    best = min(fc, key=lambda row: row["FD_mnist"]["mean"])
+    conv = average_rows(study["adam lr 0.0002 b1 0.5 z 100 conv"])[0]
+    agreement = np.mean([[row["agreement"] for row in per_digit_metrics(r.generator(ema=True), 1000, seed=r.config.seed)]
+                         for r in study["sgd lr 0.1 z 100 cond"]])
+    readme = " ".join((NOTEBOOKS.parent / "README.md").read_text().split())
+    assert f"only to {mean_std(best['FD_mnist'], 'FD_mnist')} (goal" in readme
+    assert f"after 3 epochs is at {conv['FD_mnist']['mean']:.1f} (goal 10," in readme
+    assert f"asked for on {100 * agreement:.1f}% of its samples" in readme
