@@ -34,6 +34,7 @@ class RunResult:
     events: tuple = ()  # kinds of the events the run logged: 'saturated', 'diverged'
     metrics_ema: Optional[dict] = None  # decay ('0.999') -> final metrics of that average of G
     final_samples_ema: Optional[torch.Tensor] = None  # the fixed-noise grid of the first average (config.ema[0])
+    seconds: float = 0.0  # the run's share of its stack's training time (result.json)
 
     def generator(self, ema: bool = False) -> torch.nn.Module:
         """The trained G (eval mode, CPU), even a saturated run's huge weights; ema=True: its saved average."""
@@ -67,7 +68,7 @@ def load_study(out: str | Path, name: str, seeds: int = 3, epochs: int = 100) ->
                             r["metrics"], r["stopped"], curves, int(z["every"]), torch.from_numpy(z["final_samples"]),
                             metric_epochs, metric_curves, Path(r["dir"]), tuple(r.get("events", ())),
                             r.get("metrics_ema"), torch.from_numpy(z["final_samples_ema"])
-                            if "final_samples_ema" in z.files else None)
+                            if "final_samples_ema" in z.files else None, r.get("seconds", 0.0))
         study.setdefault(r["label"], []).append(run)
     return study
 

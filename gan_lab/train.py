@@ -63,7 +63,7 @@ def train_step(G: nn.Module, D: nn.Module, optD: torch.optim.Optimizer, optG: to
     optD.zero_grad()
     D_x = D(x_real, *y)
     # One-sided label smoothing (Salimans et al. 2016): real_label = 0.9 keeps D from growing over-confident.
-    lossD_real = criterion(D_x, lab_real * real_label if real_label != 1 else lab_real)
+    lossD_real = criterion(D_x, lab_real * real_label)
     z = sample_z(G, batch_size, noise_gen, device)  # z ~ N(0, I), as in Exercise 2.3
     x_gen = G(z, *y)
     D_G_z = D(x_gen.detach(), *y)  # detach: this loss trains D only, so no gradient flows into G

@@ -47,7 +47,6 @@ EPOCHS = 100
 
 # %%
 # %matplotlib inline
-import json
 import math
 
 import numpy as np
@@ -82,8 +81,8 @@ study = notebook_study("zdim", WORK, retrain=RETRAIN, smoke=SMOKE, seeds=SEEDS, 
 print("configurations:", ", ".join(f"{label} ({len(runs)} seeds)" for label, runs in study.items()))
 
 # %%
-# Each run's result.json records its share of the training time: its stack's time divided by the runs in it.
-seconds = [json.loads((r.dir / "result.json").read_text())["seconds"] for runs in study.values() for r in runs]
+# Each run's result.json records its share of the training time (r.seconds): its stack's time divided by its runs.
+seconds = [r.seconds for runs in study.values() for r in runs]
 print(f"{len(seconds)} runs, {sum(seconds) / 60:.0f} minutes of training in all (one core per worker process); "
       f"the sweep's two workers on a 2-core CPU take about {sum(seconds) / 120:.0f} minutes")
 NAMES = {label: f"z_dim {runs[0].config.z_dim}" for label, runs in study.items()}  # short names for printouts

@@ -47,8 +47,6 @@ EPOCHS = 100
 
 # %%
 # %matplotlib inline
-import json
-
 import numpy as np
 import torch
 from IPython.display import Markdown, display
@@ -96,15 +94,14 @@ FC, COND, CONV = study["sgd lr 0.1 z 100"], study["sgd lr 0.1 z 100 cond"], stud
 NAMES = {"sgd lr 0.1 z 100": "report's network", "sgd lr 0.1 z 100 cond": "conditional",
          "adam lr 0.0002 b1 0.5 z 100 conv": "convolutional"}
 for label, runs in study.items():
-    seconds = [json.loads((r.dir / "result.json").read_text())["seconds"] for r in runs]
-    print(f"{NAMES[label]:17s} {runs[0].config.epochs:3d} epochs, {np.mean(seconds) / 60:5.1f} minutes of training per "
+    print(f"{NAMES[label]:17s} {runs[0].config.epochs:3d} epochs, {np.mean([r.seconds for r in runs]) / 60:5.1f} minutes of training per "
           f"run (one core), {len(runs)} seeds")
-total = sum(json.loads((r.dir / "result.json").read_text())["seconds"] for runs in study.values() for r in runs)
+total = sum(r.seconds for runs in study.values() for r in runs)
 print(f"in all {total / 60:.0f} core-minutes; on a 2-core CPU (two worker processes) about {total / 120:.0f} minutes")
 
 
 def seconds_per_step(runs) -> float:
-    return np.mean([json.loads((r.dir / "result.json").read_text())["seconds"] / r.config.epochs for r in runs]) / 938
+    return np.mean([r.seconds / (r.config.epochs * r.config.steps_per_epoch) for r in runs])
 
 
 print(f"one step of the convolutional pair took {seconds_per_step(CONV) / seconds_per_step(FC):.0f} times as long as "
@@ -300,7 +297,7 @@ display(Markdown(format_summary(conv_rows)))
 
 # %%
 def minutes(runs) -> float:
-    return np.mean([json.loads((r.dir / "result.json").read_text())["seconds"] for r in runs]) / 60
+    return np.mean([r.seconds for r in runs]) / 60
 
 
 conv_fd = conv_rows[0]["FD_mnist"]
