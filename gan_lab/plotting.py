@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from .checkpoint import write_config_json
 from .runfiles import save_logs
 from .files import atomic_write, figure_png
-from .state import History, TrainState
+from .state import History, TrainState, ema_name
 from .study import RunResult, saturated_labels, study_curves, study_rows
 
 
@@ -250,7 +250,7 @@ def plot_average_curves(runs: Sequence[RunResult], names: Sequence[str] = ("FD_m
     fig = Figure(figsize=(6 * len(names), 4.4), layout="constrained")
     axes = fig.subplots(1, len(names), squeeze=False)[0]
     epochs = runs[0].metric_epochs
-    prefixes = {"G itself": ""} | {f"average, decay {d:g}": f"ema{d:g}_" for d in runs[0].config.ema}
+    prefixes = {"G itself": ""} | {f"average, decay {d:g}": f"{ema_name(d)}_" for d in runs[0].config.ema}
     for ax, name in zip(axes, names):
         curves = {label: [r.metric_curves[prefix + name] for r in runs] for label, prefix in prefixes.items()}
         plot_bands(curves, x_scale=epochs[0], ax=ax, xlabel="epoch", ylabel=name, title=METRIC_LABELS.get(name, name),
