@@ -95,11 +95,20 @@ FLOP_SIDE_BY_SIDE = 10 * LARGE + 4.2e6
 FLOP_SINGLE = FLOP_SIDE_BY_SIDE
 
 
+def print_stacks(steps: int, images: torch.Tensor) -> None:
+    """The shape of a sweep's stacks: 12 seeds of one configuration, and the zdim sweep's 12 runs."""
+    same = side_by_side(SEEDS_12, steps, images)
+    grouped = side_by_side(ZDIM_STUDY, steps, images)
+    print(f"12 seeds of one configuration, one stack: {same:.1f} run-steps/s; "
+          f"zdim sweep, 12 runs, a stack per z_dim: {grouped:.1f} run-steps/s (one process)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=6, help="runs per measurement (default 6: the report's study)")
     ap.add_argument("--steps", type=int, default=600, help="steps per run (default 600)")
     ap.add_argument("--device", default="cpu", help="cpu (default) or cuda: the same code on the GPU")
+    ap.add_argument("--stacks-only", action="store_true", help="only the two 12-run measurements (quick on a GPU)")
     ap.add_argument("--shard", default=None, help=argparse.SUPPRESS)
     a = ap.parse_args()
     configs = (STUDY * math.ceil(a.runs / len(STUDY)))[:a.runs]
@@ -112,6 +121,9 @@ def main() -> None:
     gpu = f", {torch.cuda.get_device_name()}" if a.device.startswith("cuda") else ""
     print(f"torch {torch.__version__}, {os.cpu_count()} cores, {torch.get_num_threads()} threads{gpu}; "
           f"{len(configs)} runs x {a.steps} steps of batch 64 on {a.device}")
+    if a.stacks_only:
+        side_by_side(SEEDS_12[:2], 100, images)  # warm-up: the other paths would otherwise have run first
+        return print_stacks(a.steps, images)
     rates = {}
     rates["(a) textbook loop, one run after another"] = textbook(configs, a.steps, a.device)
     rates["(b) package single-run path, one after another"] = single(configs, a.steps, a.device)
@@ -121,10 +133,7 @@ def main() -> None:
     base = rates["(b) package single-run path, one after another"]
     for name, r in rates.items():
         print(f"{name:52s} {r:7.1f} run-steps/s  ({r / base:4.2f}x (b))  full study: {FULL_STUDY / r / 60:5.1f} min")
-    same = side_by_side(SEEDS_12, a.steps, images)
-    grouped = side_by_side(ZDIM_STUDY, a.steps, images)
-    print(f"12 seeds of one configuration, one stack: {same:.1f} run-steps/s; "
-          f"zdim sweep, 12 runs, a stack per z_dim: {grouped:.1f} run-steps/s (one process)")
+    print_stacks(a.steps, images)
     if a.device != "cpu":
         return
     # The ceiling: if every run-step were only its large products at the speed bmm reaches alone.

@@ -239,7 +239,9 @@ SWEEPS: dict[str, list[dict]] = {
     "beyond": [{"optimizer": "sgd", "ema": (0.999, 0.9999, 0.99)},
                {"optimizer": "sgd", "arch": "cond", "ema": (0.999, 0.9999), "max_epochs": 30},
                # DCGAN's recipe (Adam 2e-4, beta1 0.5) for the convolutional pair.
-               {"optimizer": "adam", "arch": "conv", "ema": (0.999, 0.9999), "max_epochs": 3}],
+               {"optimizer": "adam", "arch": "conv", "ema": (0.999, 0.9999), "max_epochs": 3},
+               # D's loss on logits, and one-sided label smoothing (D's real target 0.9), each alone.
+               {"optimizer": "sgd", "logits": True}, {"optimizer": "sgd", "label_smoothing": 0.1}],
 }
 
 

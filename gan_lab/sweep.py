@@ -8,6 +8,7 @@ workers > 1 the runs are spread over processes (concurrent.futures), each on one
 from __future__ import annotations
 
 import io
+import json
 import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -95,11 +96,13 @@ def _train_share(configs: Sequence[TrainConfig], out: Path, n_final: int, progre
 def balance(configs: Sequence[TrainConfig], out: Path, workers: int) -> list[list[int]]:
     """Split the unfinished runs among workers so that each has about the same number of steps left.
 
-    Adam steps cost more than SGD steps (its update does more arithmetic), so they count 1.3 times; a
-    step of the convolutional networks costs about 13 of the report's (STEP_COST, measured on a 2-core CPU).
-    Longest first, each to the least loaded worker; runs of one optimizer stay together where possible.
+    Runs that would share a stack (the same settings but the seed, and the same steps done) stay together,
+    so each stack is trained once (on a GPU a stack of 3 costs little more than one run). Adam steps cost more than SGD steps
+    (its update does more arithmetic), so they count 1.3 times; a step of the convolutional networks costs
+    about 13 of the report's (STEP_COST, measured on a 2-core CPU). Longest stack first, each to the least
+    loaded worker; when there are more workers than stacks, the costliest stacks are split.
     """
-    left = []
+    units: dict[tuple, list] = {}  # stack -> [steps left in all its runs, weighted by cost, run indices]
     for i, c in enumerate(configs):
         d = run_dir(out, c)
         if finished_result(d, c) is not None:
@@ -111,12 +114,21 @@ def balance(configs: Sequence[TrainConfig], out: Path, workers: int) -> list[lis
             except CheckpointError:  # damaged: resume_state falls back or restarts; count it whole
                 done = 0
         cost = (c.epochs * c.steps_per_epoch - done) * (1.3 if c.optimizer == "adam" else 1.0) * STEP_COST[c.arch]
-        left.append((cost, c.optimizer, i))
+        key = (json.dumps(c.replace(seed=0).to_dict(), sort_keys=True), done)
+        unit = units.setdefault(key, [0.0, []])
+        unit[0] += cost
+        unit[1].append(i)
+    stacks = sorted(units.values(), key=lambda u: (-u[0], u[1]))
+    while 0 < len(stacks) < workers and len(stacks[0][1]) > 1:  # idle workers: split the costliest stack
+        cost, runs = stacks.pop(0)
+        half = (len(runs) + 1) // 2
+        parts = [[cost * half / len(runs), runs[:half]], [cost * (len(runs) - half) / len(runs), runs[half:]]]
+        stacks = sorted(stacks + parts, key=lambda u: (-u[0], u[1]))
     shares: list[list[int]] = [[] for _ in range(workers)]
     loads = [0.0] * workers
-    for cost, _, i in sorted(left, key=lambda t: (-t[0], t[1])):
+    for cost, runs in stacks:
         k = loads.index(min(loads))
-        shares[k].append(i)
+        shares[k] += runs
         loads[k] += cost
     return [sorted(share) for share in shares]
 

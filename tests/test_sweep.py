@@ -15,7 +15,7 @@ from gan_lab.runfiles import read_history
 from gan_lab.stack import StackedModule, fit_side_by_side, group_by_stack
 from gan_lab.state import make_optimizers, new_state
 from gan_lab.study import format_summary, load_results, summarize
-from gan_lab.sweep import RESULT_NAME, SWEEPS, sweep_configs
+from gan_lab.sweep import RESULT_NAME, SWEEPS, balance, sweep_configs
 from gan_lab.train import Single, train_runs
 
 from conftest import make_tiny_root
@@ -28,6 +28,9 @@ TOL = {"sgd": 1e-5, "adam": 1e-4}
 
 # The equivalence tests run on the CPU; GAN_LAB_TEST_DEVICE=cuda runs them on a GPU where there is one.
 DEVICE = os.environ.get("GAN_LAB_TEST_DEVICE", "cpu")
+# cuDNN computes float32 convolutions in TF32 by default on recent GPUs (about 1e-3 relative error): these
+# tests compare float32 runs to 1e-5, so on a GPU the convolutions keep full float32.
+torch.backends.cudnn.allow_tf32 = False
 
 
 def cfgs(root, optimizer, variants, device=DEVICE, **common):
@@ -117,6 +120,7 @@ def test_the_stack_runs_the_real_modules_forward(tiny_root):
     for build, x in ((lambda c: new_state(c).D, torch.rand(3 * 5, 1, 28, 28) * 2 - 1),
                      (lambda c: conv_state(c).G, torch.randn(3 * 5, 16))):
         nets = [build(c) for c in cfgs(tiny_root, "sgd", [{"seed": s} for s in range(3)])]
+        x = x.to(DEVICE)
         out = StackedModule(nets)(x)
         for r, net in enumerate(nets):
             assert torch.allclose(out[5 * r:5 * (r + 1)], net(x[5 * r:5 * (r + 1)]), atol=1e-6)
@@ -153,9 +157,28 @@ def test_sweeps_are_the_studies_of_the_course():
     # Notebook 06: each entry one change against SGD 0.1; the costlier entries are capped at fewer epochs.
     beyond = sweep_configs("beyond", 1, 100)
     assert [(c.arch, c.optimizer, c.epochs) for c in beyond] == [("fc", "sgd", 100), ("cond", "sgd", 30),
-                                                                 ("conv", "adam", 3)]
-    assert all(c.ema[0] == 0.999 for c in beyond)
-    assert [c.epochs for c in sweep_configs("beyond", 1, 2)] == [2, 2, 2]  # smoke runs stay short
+                                                                 ("conv", "adam", 3), ("fc", "sgd", 100),
+                                                                 ("fc", "sgd", 100)]
+    assert all(c.ema[0] == 0.999 for c in beyond[:3])
+    assert [(c.logits, c.label_smoothing, c.ema) for c in beyond[3:]] == [(True, 0.0, ()), (False, 0.1, ())]
+    assert [c.epochs for c in sweep_configs("beyond", 1, 2)] == [2] * 5  # smoke runs stay short
+
+
+def test_workers_get_whole_stacks_and_split_one_only_when_idle(tmp_path):
+    configs = sweep_configs("beyond", 3, 100)  # five stacks of three seeds
+    stack_of = {i: (c.arch, c.logits, c.label_smoothing) for i, c in enumerate(configs)}
+    for workers in (2, 5):
+        shares = balance(configs, tmp_path, workers)
+        assert sorted(i for share in shares for i in share) == list(range(15))
+        for share in shares:  # every stack's three seeds sit in one worker
+            for i in share:
+                assert {j for j in share if stack_of[j] == stack_of[i]} == {j for j in stack_of if stack_of[j] == stack_of[i]}
+    assert sorted(map(len, balance(configs, tmp_path, 5))) == [3] * 5
+    # Two workers: 3 x 93,800 SGD steps of the three report-network stacks dominate; both workers get work.
+    loads = [len(share) for share in balance(configs, tmp_path, 2)]
+    assert min(loads) >= 6
+    one_stack = sweep_configs("logits", 3, 100)
+    assert sorted(map(len, balance(one_stack, tmp_path, 2))) == [1, 2]  # a lone stack is split for the second worker
 
 
 def _sweep_cmd(root, out, *extra):
