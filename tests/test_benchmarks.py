@@ -34,7 +34,9 @@ def test_bench_train_prints_both_paths_and_their_ratio(real_root):
     rates = [float(x) for x in re.findall(r"^\((?:a|b)\) [^:]+:\s+([\d.]+) steps/s$", out, re.M)]
     ratio = re.search(r"^ratio \(b\)/\(a\): ([\d.]+)x$", out, re.M)
     assert len(rates) == 2 and all(r > 0 for r in rates) and ratio, out
-    assert abs(float(ratio.group(1)) - rates[1] / rates[0]) < 0.01
+    # The rates are printed to 0.1 steps/s, so on a slow machine their quotient carries that rounding too.
+    rounding = rates[1] / rates[0] * (0.05 / rates[0] + 0.05 / rates[1])
+    assert abs(float(ratio.group(1)) - rates[1] / rates[0]) < 0.01 + rounding
 
 
 def test_bench_writes_prints_bytes_per_epoch_for_both_formats(real_root):
