@@ -58,7 +58,8 @@ case "$cmd" in
     setup_colab
     export PYTHONPATH="$PWD" GAN_LAB_SMOKE=1 MPLBACKEND=Agg
     "$VENV/bin/lint-imports"  # the floors in pyproject.toml: a new import circle fails here
-    "$PY" -m pytest -q -p no:cacheprovider tests notebooks --nbval \
+    # --durations: the slowest tests, so that every run shows where the suite's time goes.
+    "$PY" -m pytest -q -p no:cacheprovider --durations=15 tests notebooks --nbval \
       --nbval-sanitize-with notebooks/nbval_sanitize.cfg --nbval-cell-timeout 900 "$@" ;;
   colab)
     setup
