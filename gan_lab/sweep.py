@@ -97,10 +97,11 @@ def balance(configs: Sequence[TrainConfig], out: Path, workers: int) -> list[lis
     """Split the unfinished runs among workers so that each has about the same number of steps left.
 
     Runs that would share a stack (the same settings but the seed, and the same steps done) stay together,
-    so each stack is trained once (on a GPU a stack of 3 costs little more than one run). Adam steps cost more than SGD steps
-    (its update does more arithmetic), so they count 1.3 times; a step of the convolutional networks costs
-    about 13 of the report's (STEP_COST, measured on a 2-core CPU). Longest stack first, each to the least
-    loaded worker; when there are more workers than stacks, the costliest stacks are split.
+    so each stack is trained once (on an H200 a step of 12 stacked runs took twice the time of one run's).
+    Adam steps cost more than SGD steps (its update does more arithmetic), so they count 1.3 times; a step
+    of the convolutional networks costs about 13 of the report's (STEP_COST, measured on a 2-core CPU).
+    Longest stack first, each to the least loaded worker; when there are more workers than stacks, the
+    costliest stacks are split.
     """
     units: dict[tuple, list] = {}  # stack -> [steps left in all its runs, weighted by cost, run indices]
     for i, c in enumerate(configs):
