@@ -514,16 +514,17 @@ print(f"the two runs first differ by more than 0.001 in D's loss at step {partin
       f"of {base_run.config.epochs * base_run.config.steps_per_epoch:,}")
 
 # %% [markdown]
-# The two runs start as one: the same weights, batches and $z$, and losses that agree to the last bit
-# at first, then differ in the last digits of float32 (the first line). The two ways of computing the loss round differently in the last bits of float32, and a
-# GAN's training amplifies such tiny differences until, within the first epoch, the runs go their own
-# ways (the printout gives the step): from then on they are, in effect, two different runs. That is why
+# The two runs start as one: the same weights, batches and $z$. For the first blocks their losses agree to
+# the last bit; then the two ways of computing the loss round differently in the last digits of float32
+# (the first line), and a GAN's training amplifies such tiny differences until, within the first epoch,
+# the runs go their own ways (the second line gives the step): from then on they are, in effect, two
+# different runs. That is why
 # a difference between two configurations means something only when it is larger than the differences
 # between seeds. Label smoothing changes the loss for real, yet its FD_mnist moves up in one seed and
-# down in another, within that spread.
+# down in the others, within that spread.
 #
-# The grids show where each run ends: the same latent vectors, seed 0. Look at any cell: the same $z$ now
-# draws a different digit in each run, at about the same quality.
+# The grids show where each run ends: the same latent vectors, seed 0. Look along a row: the same $z$
+# mostly draws a different digit in each run, at about the same quality.
 
 # %%
 gan_lab.plot_grids({"report's network, seed 0": FC[0].final_samples, "logits, seed 0": LOGITS[0].final_samples,
