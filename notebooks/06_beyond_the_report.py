@@ -207,13 +207,17 @@ def best_row(rows: list[dict], metric: str = "FD_mnist") -> dict:
     return min(rows, key=lambda row: row[metric]["mean"])
 
 
+def seed_differences(row: dict, base: dict, metric: str = "FD_mnist") -> list[float]:
+    """row's value minus base's, seed by seed (the two runs of a seed share initial weights and batches)."""
+    return [b - a for a, b in zip(base[metric]["values"], row[metric]["values"])]
+
+
 best = best_row(fc_rows)
-itself = fc_rows[0]["FD_mnist"]["values"]
 print(f"lowest mean FD_mnist: {best['label']} ({mean_std(best['FD_mnist'], 'FD_mnist')})")
 for row in fc_rows[1:]:
-    gains = [a - b for a, b in zip(itself, row["FD_mnist"]["values"])]
-    print(f"{row['label']:22s} lowers FD_mnist against G itself by " + ", ".join(f"{g:+.1f}" for g in gains)
-          + f" (seeds 0, 1, 2); lower in every seed: {'yes' if all(g > 0 for g in gains) else 'no'}")
+    diffs = seed_differences(row, fc_rows[0])
+    print(f"{row['label']:22s} FD_mnist minus G itself's, seeds 0, 1, 2: " + ", ".join(f"{d:+.1f}" for d in diffs)
+          + f"; lower in every seed: {'yes' if all(d < 0 for d in diffs) else 'no'}")
 
 # %% [markdown]
 # Every average lowers FD_mnist in every seed, and the two longer averages raise precision and recall as
@@ -487,7 +491,7 @@ display(Markdown(format_summary(loss_rows)))
 # %%
 KEEP = {}
 for row in loss_rows[1:]:
-    diffs = [b - a for a, b in zip(loss_rows[0]["FD_mnist"]["values"], row["FD_mnist"]["values"])]
+    diffs = seed_differences(row, loss_rows[0])
     KEEP[row["label"]] = all(d < 0 for d in diffs)
     print(f"{row['label']:16s} FD_mnist minus the report's network's, seeds 0, 1, 2: "
           + ", ".join(f"{d:+.1f}" for d in diffs)
