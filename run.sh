@@ -3,7 +3,8 @@
 #   setup  create the virtual environment ($GAN_LAB_VENV, default .venv) from requirements.txt
 #   train  set up, then train the reference GAN (SGD, 100 epochs) into runs/reference/
 #   test   set up, check the package's layers (lint-imports), then run the unit tests and the notebooks
-#          (pytest --nbval, smoke mode)
+#          (pytest --nbval, smoke mode) in parallel workers; `./run.sh test -m "not notebook"` runs the unit
+#          tests only, `./run.sh test -n 0` everything in one process
 #   colab  set up, then run the notebooks (pytest --nbval, smoke mode) in a kernel with Colab's ipykernel,
 #          IPython and ipywidgets versions (requirements-colab.txt)
 #   bench  set up, then run the training benchmark
@@ -46,6 +47,13 @@ setup_e2e() {
   cat requirements.txt requirements-e2e.txt > "$VENV/.requirements-e2e"
 }
 
+# Tests run in parallel worker processes (pytest-xdist), one per core up to 4, each test file on one worker
+# (--dist loadscope: a notebook's cells share one kernel). One thread per process: two processes of two
+# threads on two cores made notebook runs two to four times slower.
+workers=$(nproc 2>/dev/null || echo 1)
+[ "$workers" -le 4 ] || workers=4
+PARALLEL=(-n "$workers" --dist loadscope)
+
 cmd=${1:-}
 shift || true
 case "$cmd" in
@@ -56,17 +64,18 @@ case "$cmd" in
   test)
     setup
     setup_colab
-    export PYTHONPATH="$PWD" GAN_LAB_SMOKE=1 MPLBACKEND=Agg
+    export PYTHONPATH="$PWD" GAN_LAB_SMOKE=1 MPLBACKEND=Agg OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
     "$VENV/bin/lint-imports"  # the floors in pyproject.toml: a new import circle fails here
     # --durations: the slowest tests, so that every run shows where the suite's time goes.
-    "$PY" -m pytest -q -p no:cacheprovider --durations=15 tests notebooks --nbval \
+    "$PY" -m pytest -q -p no:cacheprovider "${PARALLEL[@]}" --durations=15 tests notebooks --nbval \
       --nbval-sanitize-with notebooks/nbval_sanitize.cfg --nbval-cell-timeout 900 "$@" ;;
   colab)
     setup
     setup_colab
-    export PYTHONPATH="$PWD" GAN_LAB_SMOKE=1 MPLBACKEND=Agg JUPYTER_PATH="$VENV/colab-jupyter"
+    export PYTHONPATH="$PWD" GAN_LAB_SMOKE=1 MPLBACKEND=Agg JUPYTER_PATH="$VENV/colab-jupyter" \
+      OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
     "$PY" tools/colab_kernel.py "$GAN_LAB_COLAB" "$JUPYTER_PATH"  # writes the kernel and checks its versions
-    "$PY" -m pytest -q -p no:cacheprovider notebooks --nbval --nbval-kernel-name python3-colab \
+    "$PY" -m pytest -q -p no:cacheprovider "${PARALLEL[@]}" notebooks --nbval --nbval-kernel-name python3-colab \
       --nbval-sanitize-with notebooks/nbval_sanitize.cfg --nbval-cell-timeout 900 "$@" ;;
   e2e)
     setup

@@ -23,7 +23,7 @@ step() {  # step NAME LIMIT_SECONDS COMMAND...: run it with a time limit and say
 }
 "$PY" -c "import torch; assert torch.cuda.is_available(), 'no CUDA device'; print('torch', torch.__version__, torch.cuda.get_device_name())" || exit 1
 step "equivalence tests on the GPU" 120 env GAN_LAB_TEST_DEVICE=cuda "$PY" -m pytest -q -p no:cacheprovider -x \
-    tests/test_sweep.py tests/test_beyond.py -k "matches_the_same_run_alone or stack_runs_the_real_modules"
+    tests/test_stack.py tests/test_beyond.py -k "matches_the_same_run_alone or stack_runs_the_real_modules"
 step "bench_train" 100 "$PY" benchmarks/bench_train.py --steps 2000 --device cuda
 step "bench_sweep, 12-run stacks" 100 "$PY" benchmarks/bench_sweep.py --stacks-only --steps 2000 --device cuda
 [ -n "${DEADLINE:-}" ] && SWEEP_LIMIT=$((DEADLINE - SECONDS))

@@ -5,14 +5,17 @@ import hashlib
 import math
 import os
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import TYPE_CHECKING, Iterator, Optional
 
 import torch
 from torch.utils.data import DataLoader, Dataset
-from torchvision import datasets, transforms
+
+if TYPE_CHECKING:
+    from torchvision.transforms import Compose
 
 FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
-DATASET_CLASSES = {"mnist": datasets.MNIST, "fashion_mnist": datasets.FashionMNIST}
+# The torchvision dataset class of each name; its name is also the folder torchvision keeps the files in.
+DATASET_CLASSES = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST"}
 # md5 of the original uncompressed MNIST files; checked whenever a file has the full size.
 MNIST_MD5 = {
     "train-images-idx3-ubyte": "6bbc9ace898e44ae57da46a324031adb",
@@ -47,13 +50,21 @@ def resolve_data_root(root: Optional[str | os.PathLike] = None) -> Path:
 
 def raw_folder(name: str, root: Path) -> Path:
     """Where torchvision keeps the uncompressed files of one dataset."""
-    return Path(root) / _dataset_class(name).__name__ / "raw"
+    return Path(root) / _dataset_folder(name) / "raw"
 
 
-def _dataset_class(name: str) -> type:
+def _dataset_folder(name: str) -> str:
     if name not in DATASET_CLASSES:
         raise ValueError(f"dataset={name!r} is not allowed: one of {', '.join(DATASET_CLASSES)}")
     return DATASET_CLASSES[name]
+
+
+def _dataset_class(name: str) -> type:
+    """torchvision's dataset class, imported here: torchvision's import takes seconds (it loads torch._dynamo),
+    and only the textbook path and downloads need it; the fast path reads the files itself (read_idx)."""
+    from torchvision import datasets
+
+    return getattr(datasets, _dataset_folder(name))
 
 
 _CHECKED: set[tuple] = set()  # (path, size, mtime) of files already checked in this process
@@ -99,14 +110,13 @@ def _check_idx_file(path: Path, name: str) -> None:
 
 def ensure_dataset(name: str = "mnist", root: Optional[str | os.PathLike] = None, download: bool = True) -> Path:
     """Make sure the four files are in <root>/<Dataset>/raw, downloading if allowed; return root."""
-    cls = _dataset_class(name)
     root = resolve_data_root(root)
     raw = raw_folder(name, root)
     missing = [f for f in FILES if not (raw / f).is_file()]
     if missing and download:
         before = _existing_paths(root)
         try:
-            cls(str(root), train=True, download=True)
+            _dataset_class(name)(str(root), train=True, download=True)
         except BaseException as e:  # KeyboardInterrupt too: never leave a half-written download behind
             _remove_new_paths(root, before)
             if not isinstance(e, Exception):
@@ -121,12 +131,12 @@ def ensure_dataset(name: str = "mnist", root: Optional[str | os.PathLike] = None
 
 
 def _missing_message(name: str, raw: Path, reason: str) -> str:
-    return (f"{_dataset_class(name).__name__} is not in {raw.resolve()} and could not be downloaded ({reason}).\n"
+    return (f"{_dataset_folder(name)} is not in {raw.resolve()} and could not be downloaded ({reason}).\n"
             f"Expected the files: {', '.join(FILES)}.\n"
             "Fix it in one of two ways:\n"
             "  1. go online and run again: torchvision downloads the dataset into that folder; or\n"
             f"  2. set {ENV_DATA_DIR} (or pass data_root=...) to a folder that holds "
-            f"{_dataset_class(name).__name__}/raw/ with those four files.")
+            f"{_dataset_folder(name)}/raw/ with those four files.")
 
 
 def _first_line(e: BaseException) -> str:
@@ -152,8 +162,10 @@ def _remove_new_paths(root: Path, before: set[Path]) -> None:
             path.unlink(missing_ok=True)
 
 
-def mnist_transform() -> transforms.Compose:
+def mnist_transform() -> Compose:
     """ToTensor (pixels to [0, 1]) then Normalize(0.5, 0.5) (to [-1, 1], the range of G's Tanh)."""
+    from torchvision import transforms
+
     return transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
 
 
@@ -173,7 +185,7 @@ def load_images(name: str = "mnist", train: bool = True, root: Optional[str | os
                 device: torch.device | str = "cpu", download: bool = True) -> torch.Tensor:
     """All images as one N x 1 x 28 x 28 float tensor in [-1, 1], the same values ToTensor+Normalize give."""
     root = ensure_dataset(name, root, download)
-    raw = _dataset_class(name)(str(root), train=train, download=False).data  # N x 28 x 28 uint8
+    raw = read_idx(raw_folder(name, root) / f"{'train' if train else 't10k'}-images-idx3-ubyte")  # N x 28 x 28 uint8
     x = raw.unsqueeze(1).to(device=device, dtype=torch.float32).div(255)  # as ToTensor
     return x.sub_(0.5).div_(0.5)  # as Normalize((0.5,), (0.5,))
 
@@ -182,7 +194,15 @@ def load_labels(name: str = "mnist", train: bool = True, root: Optional[str | os
                 download: bool = True) -> torch.Tensor:
     """The class labels (int64) in file order."""
     root = ensure_dataset(name, root, download)
-    return _dataset_class(name)(str(root), train=train, download=False).targets.clone()
+    return read_idx(raw_folder(name, root) / f"{'train' if train else 't10k'}-labels-idx1-ubyte").long()
+
+
+def read_idx(path: Path) -> torch.Tensor:
+    """An IDX file of unsigned bytes (checked by ensure_dataset) as a uint8 tensor: what torchvision's dataset reads."""
+    data = Path(path).read_bytes()
+    ndim = data[3]
+    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
+    return torch.frombuffer(bytearray(data[4 + 4 * ndim:]), dtype=torch.uint8).view(*dims)
 
 
 class TensorBatches:

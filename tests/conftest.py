@@ -12,6 +12,21 @@ from gan_lab.data import FILES
 REAL_ROOT = os.environ.get("GAN_LAB_DATA_DIR")
 
 
+# The files whose tests take longest (notebook runs, subprocesses) start first: pytest-xdist hands out whole
+# files in this order (./run.sh test, --dist loadscope), so no worker is left with a long one at the end.
+LONG_FIRST = ("notebooks/", "tests/test_student_notebooks.py", "tests/test_sweep.py", "tests/test_shipped_run.py",
+              "tests/test_benchmarks.py", "tests/test_checkpoint.py", "tests/test_widgets.py")
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m selects: `-m "not notebook"` leaves nbval's cells out too
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark nbval's notebook cells as notebook tests; put the long files first (a stable sort keeps each file's order)."""
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.notebook)
+    items.sort(key=lambda item: not item.nodeid.startswith(LONG_FIRST))
+
+
 def write_idx(path: Path, data: torch.Tensor) -> None:
     """Write a uint8 tensor as an IDX file (the MNIST format): magic, big-endian dims, bytes."""
     header = bytes([0, 0, 0x08, data.dim()]) + b"".join(int(d).to_bytes(4, "big") for d in data.shape)

@@ -77,6 +77,15 @@ def test_tensor_path_has_the_loader_values_bit_for_bit(tiny_root):
         assert torch.equal(ds[i][0], images[i])
 
 
+@pytest.mark.parametrize("train", [True, False])
+def test_tensor_path_reads_every_image_and_label_that_torchvision_reads(tiny_root, train):
+    ds = datasets.MNIST(str(tiny_root), train=train, download=False)
+    images = load_images(train=train, root=tiny_root, download=False)
+    assert torch.equal(images, ds.data.unsqueeze(1).float().div(255).sub(0.5).div(0.5))
+    labels = load_labels(train=train, root=tiny_root, download=False)
+    assert labels.dtype == ds.targets.dtype and torch.equal(labels, ds.targets)
+
+
 def test_tensor_batches_have_the_dataloader_semantics(tiny_root):
     images = load_images(root=tiny_root, download=False)
     batches = TensorBatches(images, batch_size=64 + 36, generator=torch.Generator().manual_seed(0))

@@ -16,6 +16,8 @@ from nbclient import NotebookClient
 
 from conftest import make_tiny_root
 
+pytestmark = pytest.mark.notebook
+
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "03_train.py"
 N_TRAIN = 640  # tiny training images: 10 steps per epoch with the notebook's batches of 64
 REPO = NOTEBOOK.parents[1]

@@ -95,6 +95,7 @@ def test_training_seconds_scales_the_timed_steps_to_the_whole_run(monkeypatch):
     assert calls == [20, 320]
 
 
+@pytest.mark.notebook
 def test_notebook_03_runs_on_the_shipped_run_without_training(tmp_path, monkeypatch):
     """TRAIN = False: notebook 03 unpacks results/'s run, shows it in the panel and reads it to the end (smoke mode)."""
     import jupytext

@@ -6,11 +6,13 @@ every exercise left undone: no cell raises, and each exercise's check says "not 
 from __future__ import annotations
 
 import importlib.util
+import io
 import os
 import re
 import subprocess
 import sys
 import time
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import jupytext
@@ -30,8 +32,25 @@ NOT_DONE = "not done yet"
 REGENERATE = "run `python tools/make_student.py` and commit notebooks/student/"
 
 
-def make_student(*args: str) -> subprocess.CompletedProcess:
+def run_tool(*args: str) -> subprocess.CompletedProcess:
+    """tools/make_student.py as a learner runs it, in its own process."""
     return subprocess.run([sys.executable, str(TOOL), *args], capture_output=True, text=True, timeout=300)
+
+
+def load_tool():
+    """tools/make_student.py as a module (tools/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("make_student", TOOL)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def make_student(*args: str) -> subprocess.CompletedProcess:
+    """The tool's main() in this process, with its exit status and output (a process per call costs seconds)."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = load_tool().main(list(args))
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 
 def split_solutions(source: str) -> tuple[list[str], list[list[str]]]:
@@ -61,7 +80,7 @@ def test_there_are_notebooks_to_check():
 
 
 def test_committed_student_notebooks_are_up_to_date(tmp_path):
-    done = make_student("--out", str(tmp_path))
+    done = run_tool("--out", str(tmp_path))
     assert done.returncode == 0, done.stderr
     fresh = {p.name: p.read_text(encoding="utf-8") for p in tmp_path.glob("*.ipynb")}
     committed = {p.name: p.read_text(encoding="utf-8") for p in STUDENT.glob("[0-9][0-9]_*.ipynb")}
@@ -157,14 +176,7 @@ def test_student_notebook_holds_no_solution(name):
         assert stu.source.count("raise NotImplementedError()") >= len(regions)
 
 
-def load_tool():
-    """tools/make_student.py as a module (tools/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("make_student", TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
+@pytest.mark.notebook
 @pytest.mark.parametrize("name", NAMES)
 def test_student_notebook_runs_with_every_exercise_undone(name, tmp_path, monkeypatch):
     """Made from the current source, then executed in smoke mode in a fresh folder (its work/ folder goes there).

@@ -139,7 +139,9 @@ def test_widgets_on_ipywidgets_7():
     assert (Path(overlay) / "ipywidgets").is_dir(), f"no ipywidgets in GAN_LAB_COLAB={overlay}"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([overlay, str(REPO)]), "GAN_LAB_EXPECT_IPYWIDGETS": "7"}
     # From another folder on purpose: the overlay must be found whatever the working directory.
-    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__],
+    # Without the notebook and parallel plugins, which this module does not use (their imports take seconds).
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:nbval", "-p", "no:xdist",
+                        __file__],
                        env=env, capture_output=True, text=True, cwd=Path(__file__).parent)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
     counts = {word: int(n) for n, word in re.findall(r"(\d+) (passed|skipped|failed|error)", r.stdout)}
