@@ -94,7 +94,7 @@ def _check_idx_file(path: Path, name: str) -> None:
         dims_raw = f.read(4 * ndim)
     if len(dims_raw) < 4 * ndim:
         raise DataError(f"{path} is truncated inside its header; delete it and download again")
-    dims = [int.from_bytes(dims_raw[4 * i:4 * i + 4], "big") for i in range(ndim)]
+    dims = _idx_dims(dims_raw, ndim)
     expected = 4 + 4 * ndim + math.prod(dims)
     actual = path.stat().st_size
     if actual != expected:
@@ -201,8 +201,12 @@ def read_idx(path: Path) -> torch.Tensor:
     """An IDX file of unsigned bytes (checked by ensure_dataset) as a uint8 tensor: what torchvision's dataset reads."""
     data = Path(path).read_bytes()
     ndim = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-    return torch.frombuffer(bytearray(data[4 + 4 * ndim:]), dtype=torch.uint8).view(*dims)
+    return torch.frombuffer(bytearray(data[4 + 4 * ndim:]), dtype=torch.uint8).view(*_idx_dims(data[4:], ndim))
+
+
+def _idx_dims(raw: bytes, ndim: int) -> list[int]:
+    """The sizes that follow an IDX file's magic number: ndim big-endian 4-byte integers."""
+    return [int.from_bytes(raw[4 * i:4 * i + 4], "big") for i in range(ndim)]
 
 
 class TensorBatches:
