@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 # The torchvision dataset class of each name; its name is also the folder torchvision keeps the files in.
-DATASET_CLASSES = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST"}
+DATASET_FOLDERS = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST"}
 # md5 of the original uncompressed MNIST files; checked whenever a file has the full size.
 MNIST_MD5 = {
     "train-images-idx3-ubyte": "6bbc9ace898e44ae57da46a324031adb",
@@ -54,9 +54,9 @@ def raw_folder(name: str, root: Path) -> Path:
 
 
 def _dataset_folder(name: str) -> str:
-    if name not in DATASET_CLASSES:
-        raise ValueError(f"dataset={name!r} is not allowed: one of {', '.join(DATASET_CLASSES)}")
-    return DATASET_CLASSES[name]
+    if name not in DATASET_FOLDERS:
+        raise ValueError(f"dataset={name!r} is not allowed: one of {', '.join(DATASET_FOLDERS)}")
+    return DATASET_FOLDERS[name]
 
 
 def _dataset_class(name: str) -> type:
@@ -185,7 +185,7 @@ def load_images(name: str = "mnist", train: bool = True, root: Optional[str | os
                 device: torch.device | str = "cpu", download: bool = True) -> torch.Tensor:
     """All images as one N x 1 x 28 x 28 float tensor in [-1, 1], the same values ToTensor+Normalize give."""
     root = ensure_dataset(name, root, download)
-    raw = read_idx(raw_folder(name, root) / f"{'train' if train else 't10k'}-images-idx3-ubyte")  # N x 28 x 28 uint8
+    raw = read_idx(_raw_file(name, root, train, "images-idx3"))  # N x 28 x 28 uint8
     x = raw.unsqueeze(1).to(device=device, dtype=torch.float32).div(255)  # as ToTensor
     return x.sub_(0.5).div_(0.5)  # as Normalize((0.5,), (0.5,))
 
@@ -194,7 +194,12 @@ def load_labels(name: str = "mnist", train: bool = True, root: Optional[str | os
                 download: bool = True) -> torch.Tensor:
     """The class labels (int64) in file order."""
     root = ensure_dataset(name, root, download)
-    return read_idx(raw_folder(name, root) / f"{'train' if train else 't10k'}-labels-idx1-ubyte").long()
+    return read_idx(_raw_file(name, root, train, "labels-idx1")).long()
+
+
+def _raw_file(name: str, root: Path, train: bool, kind: str) -> Path:
+    """One of FILES: the training or test split's images-idx3 or labels-idx1 file."""
+    return raw_folder(name, root) / f"{'train' if train else 't10k'}-{kind}-ubyte"
 
 
 def read_idx(path: Path) -> torch.Tensor:
