@@ -135,6 +135,8 @@ def _check_same_run(saved: TrainConfig, new: TrainConfig) -> TrainConfig:
     """The new configuration, if it only extends the saved run; else a ValueError naming the fields."""
     a, b = saved.to_dict(), new.to_dict()
     diff = [k for k in a if a[k] != b[k] and k not in RESUMABLE_CHANGES]
+    if a["lr_decay"] != "none" and a["epochs"] != b["epochs"]:  # the rates of every epoch depend on the length
+        diff.append("epochs")
     if diff:
         changes = "; ".join(f"{k}: {a[k]!r} in the checkpoint, {b[k]!r} now" for k in diff)
         raise ValueError(f"cannot resume: the checkpoint was trained with a different configuration ({changes}). "

@@ -21,8 +21,8 @@ from .calibration import calibration_table, format_calibration_table
 from .checkpoint import CheckpointError, load_checkpoint, load_generator
 from .classifier import (ASSET_DIR, FEATURE_DIM, MIN_ACCURACY, RECORD_NAME, ClassifierSettings, save_classifier,
                          sha256_of, test_accuracy, train_classifier)
-from .config import (ARCHS, DATA_PATHS, DATASETS, DEFAULT_BETAS, DEFAULT_LR, OPTIMIZERS, TrainConfig, check_count,
-                     check_seed, resolve_device)
+from .config import (ARCHS, DATA_PATHS, DATASETS, DEFAULT_BETAS, DEFAULT_LR, LR_DECAYS, OPTIMIZERS, TrainConfig,
+                     check_count, check_seed, resolve_device)
 from .data import DataError
 from .files import (DamagedFileError, RunInUseError, StorageError, atomic_write, atomic_write_text, check_out_dir,
                     check_out_file, run_lock)
@@ -72,6 +72,8 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
                    help="keep moving averages of G's weights with these decays, e.g. 0.999 (default: none)")
     p.add_argument("--label-smoothing", type=float, default=0.0,
                    help="one-sided: D's target for real images is 1 - this, e.g. 0.1 (default: 0)")
+    p.add_argument("--lr-decay", choices=LR_DECAYS, default="none",
+                   help="linear: both learning rates fall by lr/epochs after every epoch (default: none, constant)")
     p.add_argument("--out", required=True, help="run folder: config.json, checkpoint.pt, history.csv, samples.u8, losses.png, samples.png")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt if it exists")
     p.add_argument("--overwrite", action="store_true",
@@ -92,7 +94,7 @@ def config_from_args(a: argparse.Namespace) -> TrainConfig:
                        epochs=a.epochs, max_steps=a.max_steps, seed=a.seed, device=a.device, data_path=a.data_path,
                        data_root=a.data_root, train_images=a.train_images,
                        eval_every=a.eval_every, logits=a.logits, arch=a.arch, ema=tuple(a.ema),
-                       label_smoothing=a.label_smoothing)
+                       label_smoothing=a.label_smoothing, lr_decay=a.lr_decay)
 
 
 def cmd_train(a: argparse.Namespace) -> int:
@@ -238,7 +240,8 @@ def add_sweep_args(p: argparse.ArgumentParser) -> None:
                    "settings; zdim: z_dim 20/50/100/200 (SGD); "
                    "lr: SGD 0.3/0.1/0.03/0.01 and Adam 1e-3/2e-4 x beta1 0.9/0.5; "
                    "logits: SGD 0.3 with D's loss on logits (BCEWithLogitsLoss); beyond: notebook 06's averages of "
-                   "G, conditional and convolutional networks")
+                   "G, conditional and convolutional networks; longer: SGD 0.1 at a constant and a linearly decaying "
+                   "rate (for --epochs 300)")
     p.add_argument("--seeds", type=int, default=3, help="training seeds per configuration (default: 3)")
     p.add_argument("--epochs", type=int, default=100, help="epochs per run (default: 100)")
     p.add_argument("--out", required=True, help="sweep folder, e.g. results/optimizer; one subfolder per run")

@@ -139,7 +139,8 @@ def stack_key(state: TrainState) -> tuple:
     shapes = tuple((n, tuple(p.shape)) for m in (state.G, state.D) for n, p in m.named_parameters())
     return (type(state.G).__name__, type(state.D).__name__, shapes, c.optimizer, c.lr_d, c.lr_g, c.betas,
             c.batch_size, c.dataset, c.data_root, c.train_images, str(state.device), c.logits, c.arch, c.ema,
-            c.label_smoothing, state.step, state.step_in_epoch)
+            c.label_smoothing, c.lr_decay, c.epochs if c.lr_decay != "none" else None, state.step,
+            state.step_in_epoch)
 
 
 def fit_side_by_side(states: Sequence[TrainState], out_dirs: Optional[Sequence[Path]] = None,

@@ -228,7 +228,7 @@ def _run_epoch(runner: Callable, states: list[TrainState], loaders: dict, ends: 
         for _ in range(skip):
             next(it)
     live = list(states)
-    run = runner(live)
+    run = _with_epoch_lr(runner(live), states[0])
     pending: list[StepResult] = []
     for i in range(skip, len(loaders[id(states[0])])):
         batch = run.batch([next(iters[id(s)]) for s in live])
@@ -248,8 +248,17 @@ def _run_epoch(runner: Callable, states: list[TrainState], loaders: dict, ends: 
             live = [s for s in live if s not in leaving]
             if not live:
                 return
-            run = runner(live)
+            run = _with_epoch_lr(runner(live), states[0])
     run.write_back()
+
+
+def _with_epoch_lr(run, state: TrainState):
+    """The runner with this epoch's learning rates (TrainConfig.lr_decay); set at every epoch, so a resume repeats them."""
+    c = state.config
+    for opt, lr in ((run.optD, c.lr_d), (run.optG, c.lr_g)):
+        for group in opt.param_groups:
+            group["lr"] = lr * c.lr_factor(state.epoch)
+    return run
 
 
 def _record(states: list[TrainState], pending: list[StepResult], watches: dict, pbar) -> None:

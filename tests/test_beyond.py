@@ -11,6 +11,7 @@ from gan_lab.data import TensorBatches, load_images, load_labels
 from gan_lab.metrics import per_digit_metrics
 from gan_lab.models import CondDiscriminator, CondGenerator, build_models, generate
 from gan_lab.state import RunLoss, make_optimizers
+from gan_lab.config import label
 from gan_lab.study import average_rows, load_study
 from gan_lab.sweep import run_sweep
 from gan_lab.train import train_step
@@ -172,3 +173,30 @@ def test_digit_panel_draws_the_digit_chosen():
     assert "of 8 samples as 3" in panel.status.value
     assert panel.output.outputs[0]["data"]["image/png"] != first[0]["data"]["image/png"]
     assert "digit 3, seed 5" in panel.output.outputs[0]["data"]["text/plain"]
+
+
+def test_linear_decay_lowers_both_rates_after_every_epoch(tiny_root):
+    """Epoch e of 4 trains at lr * (1 - e/4); the first epoch is the constant-rate run's, the later ones are not."""
+    seen = []
+    config = TrainConfig(data_root=str(tiny_root), batch_size=32, epochs=4, device="cpu", lr_decay="linear")
+    decayed = fit(config, progress=False, callback=lambda s: seen.append((s.optD.param_groups[0]["lr"],
+                                                                            s.optG.param_groups[0]["lr"])))
+    assert seen == [(pytest.approx(0.1 * f), pytest.approx(0.1 * f)) for f in (1, 0.75, 0.5, 0.25)]
+    constant = fit(config.replace(lr_decay="none"), progress=False)
+    assert decayed.history.lossD[:10] == constant.history.lossD[:10]  # epoch 1: the same rates, the same steps
+    assert decayed.history.lossD[10:] != constant.history.lossD[10:]
+    assert "linear decay" in label(config) and config.run_name() != config.replace(lr_decay="none").run_name()
+    with pytest.raises(ValueError, match="lr_decay='cosine' is not allowed: one of none, linear"):
+        config.replace(lr_decay="cosine")
+
+
+def test_a_decaying_run_resumes_bit_for_bit_and_refuses_another_length(tiny_root, tmp_path):
+    from test_checkpoint import same_run
+
+    config = TrainConfig(data_root=str(tiny_root), batch_size=32, epochs=3, device="cpu", lr_decay="linear")
+    fit(config, tmp_path / "full", progress=False)
+    fit(config.replace(max_steps=14), tmp_path / "part", progress=False)  # killed in epoch 2
+    fit(config, tmp_path / "part", resume=True, progress=False)
+    same_run(tmp_path / "full", tmp_path / "part")
+    with pytest.raises(ValueError, match="epochs: 3 in the checkpoint, 6 now"):  # every epoch's rate would change
+        fit(config.replace(epochs=6), tmp_path / "part", resume=True, progress=False)

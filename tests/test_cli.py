@@ -52,6 +52,14 @@ def test_sample_writes_a_float_tensor_in_range(tiny_root, tmp_path):
     assert x.min() >= -1 and x.max() <= 1
 
 
+def test_lr_decay_reaches_the_run(tiny_root, tmp_path):
+    out = tmp_path / "run"
+    assert main(["train", "--data-root", str(tiny_root), "--epochs", "2", "--batch-size", "32", "--device", "cpu",
+                 "--no-progress", "--out", str(out), "--lr-decay", "linear"]) == 0
+    assert json.loads((out / "config.json").read_text())["lr_decay"] == "linear"
+    assert load_checkpoint(out / "checkpoint.pt")["optG"]["param_groups"][0]["lr"] == pytest.approx(0.05)  # epoch 2 of 2
+
+
 @pytest.mark.parametrize("bad,shown", [
     (["--z-dim", "0"], "z_dim=0"),
     (["--lr-d", "-1"], "lr_d=-1.0"),

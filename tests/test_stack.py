@@ -80,6 +80,7 @@ def report_state(config):
     # (SGD: Adam turns rounding in near-zero gradients of this wider conv G into steps of lr, 2e-4, in a few weights.)
     ("sgd", report_state, {"arch": "conv", "lr_d": 0.01, "lr_g": 0.01, "ema": (0.9, 0.99)}),
     ("sgd", report_state, {"arch": "cond", "ema": (0.9,), "label_smoothing": 0.1}),
+    ("adam", report_state, {"lr_decay": "linear"}),  # every epoch's rates set in the stack's optimizers too
 ])
 def test_a_run_in_a_stack_matches_the_same_run_alone(tiny_root, optimizer, network, common):
     configs = cfgs(tiny_root, optimizer, [{"seed": 0}, {"seed": 3}, {"seed": 7}], **common)

@@ -30,7 +30,11 @@ def test_sweeps_are_the_studies_of_the_course():
     assert [c.seed for c in sweep_configs("zdim", 3, 5)][:3] == [0, 1, 2]
     with pytest.raises(ValueError, match="sweep='beta'.*one of"):
         sweep_configs("beta", 1, 1)
-    assert set(SWEEPS) == {"optimizer", "zdim", "lr", "logits", "beyond"}
+    assert set(SWEEPS) == {"optimizer", "zdim", "lr", "logits", "beyond", "longer"}
+    longer = sweep_configs("longer", 2, 300)  # the same run at a constant and at a decaying rate
+    assert [(c.lr_decay, c.epochs, c.seed) for c in longer] == [("none", 300, 0), ("none", 300, 1),
+                                                                 ("linear", 300, 0), ("linear", 300, 1)]
+    assert longer[0].replace(lr_decay="linear") == longer[2]
     assert [(c.lr_d, c.logits) for c in sweep_configs("logits", 1, 40)] == [(0.3, True)]
     # Notebook 06: each entry one change against SGD 0.1; the costlier entries are capped at fewer epochs.
     beyond = sweep_configs("beyond", 1, 100)
