@@ -562,7 +562,7 @@ gan_lab.plot_grids({"report's network, seed 0": FC[0].final_samples, "logits, se
 # ```
 #
 # trains the report's best setting for 300 epochs at a constant and at a decaying rate, 3 seeds each
-# (6 runs, 18 times the steps of one 100-epoch run), with the metrics every 10 epochs.
+# (6 runs, each three times as long as the report's), with the metrics every 10 epochs.
 #
 # ## 7. Conclusions
 #
