@@ -119,17 +119,26 @@ class CondGenerator(Generator):
 
 
 class CondDiscriminator(Discriminator):
-    """The report's D, given the digit too: it judges the image next to the label's one-hot code (784 + 10 values)."""
+    """The report's D, asked about the digit too, by projection (Miyato & Koyama 2018).
+
+    D(x, y) = fc2(h) + embed_y . h, with h = LeakyReLU(fc1(x)): the usual "is x real?" score plus the
+    agreement of the image's 128 features with a learned vector for the digit y. Appending the one-hot label
+    to the 784 pixels instead (Mirza & Osindero 2014) gives D ten inputs among 794; in a short trial its G
+    followed the label far less often than with projection.
+    """
 
     def __init__(self, input_dim: int = IMAGE_DIM, hidden_dim: int = 128, leaky_slope: float = 0.2,
                  logits: bool = False):
-        super().__init__(input_dim + N_CLASSES, hidden_dim, leaky_slope, logits)
+        super().__init__(input_dim, hidden_dim, leaky_slope, logits)
+        self.embed = nn.Linear(N_CLASSES, hidden_dim, bias=False)  # row y of its weight^T: the digit's vector
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         """Is x a real image of the digit y? (y is required: the answer depends on it.)"""
         if y is None:
             raise ValueError("a conditional discriminator needs the labels: D(x, y)")
-        return super().forward(torch.cat([x.reshape(x.size(0), -1), one_hot(y)], dim=1))
+        h = self.act(self.fc1(x.reshape(x.size(0), -1)))
+        out = self.fc2(h) + (self.embed(one_hot(y)) * h).sum(1, keepdim=True)
+        return self.sigmoid(out)
 
 
 def build_models(z_dim: int = 100, hidden_dim: int = 128, leaky_slope: float = 0.2, seed: int | None = None,
@@ -165,7 +174,8 @@ def _reinit(model: nn.Module, gen: torch.Generator) -> None:
                 fan_in, _ = nn.init._calculate_fan_in_and_fan_out(m.weight)  # as the layers' reset_parameters
                 bound = 1.0 / fan_in ** 0.5  # what kaiming_uniform_(a=sqrt(5)) gives
                 m.weight.uniform_(-bound, bound, generator=gen)
-                m.bias.uniform_(-bound, bound, generator=gen)
+                if m.bias is not None:
+                    m.bias.uniform_(-bound, bound, generator=gen)
 
 
 def count_parameters(model: nn.Module) -> int:

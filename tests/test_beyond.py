@@ -80,8 +80,8 @@ def test_the_conditional_networks_use_the_label():
         D(x)
     optD, optG = make_optimizers(TrainConfig(), G, D)
     train_step(G, D, optD, optG, x, RunLoss(), torch.Generator().manual_seed(0), y_real=three)
-    assert D.fc1.weight.grad[:, 784 + 3].abs().sum() > 0  # the label's input weights learn
-    assert D.fc1.weight.grad[:, 784 + 7].abs().sum() == 0  # a digit not in the batch: no gradient
+    assert D.embed.weight.grad[:, 3].abs().sum() > 0  # the label's vector learns
+    assert D.embed.weight.grad[:, 7].abs().sum() == 0  # a digit not in the batch: no gradient
 
 
 def test_generate_asks_a_conditional_generator_for_a_digit():

@@ -131,12 +131,20 @@ def test_readme_quotes_notebook_06s_figures_from_the_shipped_runs():
     fc = average_rows(study["sgd lr 0.1 z 100"])
     best = min(fc, key=lambda row: row["FD_mnist"]["mean"])
     conv = average_rows(study["adam lr 0.0002 b1 0.5 z 100 conv"])[0]
-    agreement = np.mean([[row["agreement"] for row in per_digit_metrics(r.generator(ema=True), 1000, seed=r.config.seed)]
-                         for r in study["sgd lr 0.1 z 100 cond"]])
+    agreement = np.array([[row["agreement"] for row in per_digit_metrics(r.generator(ema=True), 1000, seed=r.config.seed)]
+                          for r in study["sgd lr 0.1 z 100 cond"]])
     readme = " ".join((NOTEBOOKS.parent / "README.md").read_text().split())
     assert f"only to {mean_std(best['FD_mnist'], 'FD_mnist')} (goal" in readme
-    assert f"after 3 epochs is at {conv['FD_mnist']['mean']:.1f} (goal 10," in readme
-    assert f"asked for on {100 * agreement:.1f}% of its samples" in readme
+    assert f"after 10 epochs is at {mean_std(conv['FD_mnist'], 'FD_mnist')} (goal 10;" in readme
+
+    def at(label: str, epoch: int) -> list[float]:
+        return [r.metric_curves["FD_mnist"][r.metric_epochs.index(epoch)] for r in study[label]]
+    fc_60 = at("sgd lr 0.1 z 100", 60)
+    assert f"reaches {np.mean(fc_60):.1f} ± {np.std(fc_60, ddof=1):.1f} in the same minutes, at epoch 60" in readme
+    cond_30, fc_30 = np.mean(at("sgd lr 0.1 z 100 cond", 30)), np.mean(at("sgd lr 0.1 z 100", 30))
+    assert f"is at {cond_30:.1f} against the unconditional network's {fc_30:.1f} at epoch 30" in readme
+    assert f"asked for on {100 * agreement.mean():.1f}% of its samples" in readme
+    assert "seeds " + ", ".join(f"{100 * a:.1f}%" for a in agreement.mean(1)) + "," in readme
     logits, smooth = (average_rows(study[f"sgd lr 0.1 z 100 {kind}"])[0]["FD_mnist"] for kind in ("logits", "smooth 0.1"))
     assert (f"logits gives {mean_std(logits, 'FD_mnist')} and one-sided label smoothing {mean_std(smooth, 'FD_mnist')}, "
             f"against {mean_std(fc[0]['FD_mnist'], 'FD_mnist')} for the same network") in readme
