@@ -39,7 +39,7 @@ def test_sweeps_are_the_studies_of_the_course():
     # Notebook 06: each entry one change against SGD 0.1; the costlier entries are capped at fewer epochs.
     beyond = sweep_configs("beyond", 1, 100)
     assert [(c.arch, c.optimizer, c.epochs) for c in beyond] == [("fc", "sgd", 100), ("cond", "sgd", 30),
-                                                                 ("conv", "adam", 3), ("fc", "sgd", 100),
+                                                                 ("conv", "adam", 10), ("fc", "sgd", 100),
                                                                  ("fc", "sgd", 100)]
     assert all(c.ema[0] == 0.999 for c in beyond[:3])
     assert [(c.logits, c.label_smoothing, c.ema) for c in beyond[3:]] == [(True, 0.0, ()), (False, 0.1, ())]
