@@ -115,6 +115,7 @@ def state_from_dict(d: dict, config: Optional[TrainConfig] = None, folder: Optio
     config = saved if config is None else _check_same_run(saved, config)
     device = resolve_device(config.device)
     state = new_state(config)
+    _check_same_networks(state, d, saved.run_name())
     try:
         state.load_state_dict(d, same_device=device.type == d["device_type"])
         if d["format"] != 1 and folder is not None:
@@ -129,6 +130,22 @@ def state_from_dict(d: dict, config: Optional[TrainConfig] = None, folder: Optio
         state.log("device", f"this run was trained on {d['device_type']} and continues on {device.type}, with "
                   "its weights and optimizer state moved there; only runs that stay on one device repeat bit for bit")
     return state
+
+
+def _check_same_networks(state: TrainState, d: dict, name: str) -> None:
+    """A CheckpointError if the saved G or D has other layers than this version builds (an intact older file)."""
+    for key, model in (("G", state.G), ("D", state.D)):
+        saved = d.get(key)
+        if not isinstance(saved, dict):
+            continue  # a damaged file: load_state_dict names it
+        ours = {n: tuple(t.shape) for n, t in model.state_dict().items()}
+        theirs = {n: tuple(t.shape) for n, t in saved.items() if isinstance(t, torch.Tensor)}
+        if ours != theirs:
+            detail = ", ".join(f"{n} {theirs.get(n, 'missing')} (now {ours.get(n, 'none')})"
+                               for n in sorted(set(ours) | set(theirs)) if ours.get(n) != theirs.get(n))
+            raise CheckpointError(f"a checkpoint of {name} holds a {key} with other layers than this version of "
+                                  f"gan_lab builds ({detail}): it was saved by an earlier version and cannot be "
+                                  "resumed. Train it again in a new folder, or replace it with --overwrite.")
 
 
 def _check_same_run(saved: TrainConfig, new: TrainConfig) -> TrainConfig:

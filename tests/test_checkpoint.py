@@ -83,6 +83,25 @@ def test_no_readable_checkpoint_left(tiny_root, tmp_path):
         fit(cfg(tiny_root, epochs=1), tmp_path, resume=True, progress=False)
 
 
+def test_a_checkpoint_of_older_networks_is_named_as_such_not_as_damaged(tiny_root, tmp_path):
+    """An intact checkpoint whose conditional D has the earlier layout (label appended to the pixels)."""
+    from gan_lab.files import digest
+
+    c = cfg(tiny_root, epochs=1, arch="cond")
+    fit(c, tmp_path, progress=False)
+    path = tmp_path / CHECKPOINT_NAME
+    d = load_checkpoint(path)
+    del d["D"]["embed.weight"]
+    d["D"]["fc1.weight"] = torch.zeros(128, 794)
+    d["sha256"] = digest(d)
+    torch.save(d, path)
+    (tmp_path / PREVIOUS_NAME).unlink(missing_ok=True)
+    with pytest.raises(CheckpointError, match=r"holds a D with other layers than this version of gan_lab builds "
+                                              r"\(embed.weight missing \(now \(128, 10\)\), fc1.weight \(128, 794\) "
+                                              r"\(now \(128, 784\)\)\): it was saved by an earlier version"):
+        fit(c.replace(epochs=2), tmp_path, resume=True, progress=False)
+
+
 def test_atomic_write_leaves_no_temporary_files(tmp_path):
     atomic_write_text(tmp_path / "a.json", "{}")
     with pytest.raises(ZeroDivisionError):
