@@ -245,7 +245,8 @@ SWEEPS: dict[str, list[dict]] = {
     "logits": [{"optimizer": "sgd", "lr_d": 0.3, "lr_g": 0.3, "logits": True}],
     # Notebook 06: one change at a time against the report's best setting (SGD 0.1), each with averages of G.
     # max_epochs keeps the study within a 2-core CPU's afternoon: 100 epochs of the report's network, 30 of the
-    # conditional one (compared with the first at epoch 30), 10 of the convolutional one (its step costs several of the report's).
+    # conditional one (compared with the first at epoch 30), 10 of the convolutional one (a step of it costs
+    # several of the report's).
     "beyond": [{"optimizer": "sgd", "ema": (0.999, 0.9999, 0.99)},
                {"optimizer": "sgd", "arch": "cond", "ema": (0.999, 0.9999), "max_epochs": 30},
                # DCGAN's recipe (Adam 2e-4, beta1 0.5) for the convolutional pair.
