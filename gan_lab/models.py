@@ -25,10 +25,13 @@ class Discriminator(nn.Module):
         self.fc2 = nn.Linear(hidden_dim, 1)
         self.sigmoid = nn.Identity() if logits else nn.Sigmoid()
 
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The hidden layer's activations h (N x hidden_dim) for images x."""
+        return self.act(self.fc1(x.reshape(x.size(0), -1)))
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Probability (or, with logits=True, its logit), shape N x 1, that each image in x is real."""
-        x = x.view(x.size(0), -1)
-        return self.sigmoid(self.fc2(self.act(self.fc1(x))))
+        return self.sigmoid(self.fc2(self.features(x)))
 
 
 class Generator(nn.Module):
@@ -136,7 +139,7 @@ class CondDiscriminator(Discriminator):
         """Is x a real image of the digit y? (y is required: the answer depends on it.)"""
         if y is None:
             raise ValueError("a conditional discriminator needs the labels: D(x, y)")
-        h = self.act(self.fc1(x.reshape(x.size(0), -1)))
+        h = self.features(x)
         out = self.fc2(h) + (self.embed(one_hot(y)) * h).sum(1, keepdim=True)
         return self.sigmoid(out)
 
