@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from .checkpoint import CHECKPOINT_NAME, CheckpointError, load_checkpoint, resume_state
-from .config import TrainConfig
+from .config import SWEEPS, TrainConfig
 from .files import LOCK_NAME
 from .metrics import DEFAULT_N, evaluate_generator
 from .runfiles import HISTORY_NAME, SAMPLES_NAME
@@ -91,10 +91,12 @@ def notebook_study(name: str, work: str | Path, retrain: bool = False, smoke: bo
     if retrain or smoke:
         out = Path(work) / ("results_smoke" if smoke else "results")
         run_seeds, run_epochs = (1, 2) if smoke else (seeds, epochs)
-        run_sweep(name, run_seeds, run_epochs, out, base=TrainConfig(train_images=640 if smoke else None),
-                  eval_every=1 if smoke else EVAL_EVERY, eval_samples=500 if smoke else EVAL_SAMPLES,
-                  final_samples=500 if smoke else DEFAULT_N)
-        trained = load_study(out, name, run_seeds, run_epochs)
+        base = TrainConfig(train_images=640 if smoke else None)
+        run_sweep(name, run_seeds, run_epochs, out, base=base, eval_every=1 if smoke else EVAL_EVERY,
+                  eval_samples=500 if smoke else EVAL_SAMPLES, final_samples=500 if smoke else DEFAULT_N)
+        trained = load_study(out, name, run_seeds, run_epochs, base)
+        if len(trained) < len(SWEEPS[name]):  # every configuration must read back, or the table would hide it
+            raise RuntimeError(f"only {sorted(trained)} of the '{name}' study read back from {out}")
         print(format_summary(study_rows(trained)))
         if retrain:
             return trained

@@ -38,7 +38,11 @@ class RunResult:
 
     def generator(self, ema: bool = False) -> torch.nn.Module:
         """The trained G (eval mode, CPU), even a saturated run's huge weights; ema=True: its saved average."""
-        return load_generator(self.dir / (EMA_GENERATOR_NAME if ema else GENERATOR_NAME), refuse_blown_up=False)[0]
+        path = self.dir / (EMA_GENERATOR_NAME if ema else GENERATOR_NAME)
+        if not path.is_file() and (self.dir / RESULT_NAME).is_file():  # a study shipped as curves and metrics only
+            raise FileNotFoundError(f"{self.dir} keeps this run's curves, grids and final metrics but not G's weights "
+                                    f"({path.name}); train the study again (RETRAIN = True) to draw from G")
+        return load_generator(path, refuse_blown_up=False)[0]
 
 
 def load_results(out: str | Path) -> list[dict]:
@@ -51,9 +55,10 @@ def load_results(out: str | Path) -> list[dict]:
     return rows
 
 
-def load_study(out: str | Path, name: str, seeds: int = 3, epochs: int = 100) -> dict[str, list[RunResult]]:
-    """The finished runs of a sweep, grouped by configuration label in the sweep's order."""
-    configs = sweep_configs(name, seeds, epochs)
+def load_study(out: str | Path, name: str, seeds: int = 3, epochs: int = 100,
+               base: Optional[TrainConfig] = None) -> dict[str, list[RunResult]]:
+    """The finished runs of a sweep (trained from `base`, as run_sweep was given), grouped by label in its order."""
+    configs = sweep_configs(name, seeds, epochs, base)
     found = {Path(r["dir"]).name: r for r in load_results(out)}
     study: dict[str, list[RunResult]] = {}
     for c in configs:

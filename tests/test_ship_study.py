@@ -1,0 +1,82 @@
+"""Shipping a study into results/ (tools/ship_study.py), and reading a study back in a notebook's smoke mode."""
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gan_lab.config import SWEEPS, TrainConfig
+from gan_lab.notebook import notebook_study
+from gan_lab.study import load_study
+from gan_lab.sweep import run_sweep
+
+from conftest import make_tiny_root
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_tool():
+    spec = importlib.util.spec_from_file_location("ship_study", ROOT / "tools" / "ship_study.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def longer_runs(tmp_path_factory) -> Path:
+    """The 'longer' study, 1 seed x 2 epochs, on tiny digits (20 steps an epoch), under the course's run names."""
+    tmp = tmp_path_factory.mktemp("longer")
+    root = make_tiny_root(tmp / "data", n_train=1280)
+    out = tmp / "runs"
+    run_sweep("longer", 1, 2, out, base=TrainConfig(data_root=str(root), device="cpu"), eval_every=1,
+              eval_samples=200, final_samples=200, progress=False)
+    return out
+
+
+def test_curves_only_keeps_metrics_and_block_means_and_drops_G(longer_runs, tmp_path):
+    tool = load_tool()
+    results = tmp_path / "results"
+    results.mkdir()
+    tool.ship(longer_runs, "longer", 1, 2, results, curves_only=True, points=3)
+    source, shipped = load_study(longer_runs, "longer", 1, 2), load_study(results, "longer", 1, 2)
+    assert list(shipped) == list(source) and len(shipped) == len(SWEEPS["longer"])
+    for label in source:
+        a, b = source[label][0], shipped[label][0]
+        assert b.metrics == a.metrics and b.metrics_ema == a.metrics_ema
+        assert b.metric_curves.keys() == a.metric_curves.keys()
+        assert np.array_equal(b.final_samples, a.final_samples)
+        # 40 steps in blocks of 10 -> 4 points; at most 3 points -> blocks of 20 steps -> 2 points.
+        assert (a.every, b.every) == (10, 20)
+        assert np.allclose(b.curves["lossD"], a.curves["lossD"].reshape(2, 2).mean(axis=1))
+        assert not (b.dir / "generator.pt").exists() and not (b.dir / "generator_ema.pt").exists()
+        with pytest.raises(FileNotFoundError, match="not G's weights.*RETRAIN"):
+            b.generator(ema=True)
+
+
+def test_shipping_refuses_to_overwrite_or_to_pass_the_budget(longer_runs, tmp_path, monkeypatch):
+    tool = load_tool()
+    results = tmp_path / "results"
+    results.mkdir()
+    tool.ship(longer_runs, "longer", 1, 2, results)  # with G's weights
+    names = sorted(p.name for p in results.iterdir())
+    assert all((results / n / "generator.pt").is_file() for n in names)
+    with pytest.raises(SystemExit, match="already holds.*--replace"):
+        tool.ship(longer_runs, "longer", 1, 2, results, curves_only=True)
+    assert all((results / n / "generator.pt").is_file() for n in names)  # nothing was touched
+    monkeypatch.setattr(tool, "BUDGET", tool.tracked_bytes(results) - 1)  # the same runs again, one byte too many
+    with pytest.raises(SystemExit, match="over its [0-9]+ MB budget"):
+        tool.ship(longer_runs, "longer", 1, 2, results, replace=True)
+    assert all((results / n / "generator.pt").is_file() for n in names)
+    with pytest.raises(SystemExit, match="does not hold these finished runs"):
+        tool.ship(longer_runs, "longer", 2, 2, results, replace=True)
+
+
+def test_a_smoke_study_prints_every_configuration_it_trained(tmp_path, monkeypatch, capsys):
+    root = make_tiny_root(tmp_path / "data", n_train=640)
+    monkeypatch.setenv("GAN_LAB_DATA_DIR", str(root))
+    monkeypatch.setenv("GAN_LAB_RESULTS", str(tmp_path / "shipped"))
+    (tmp_path / "shipped").mkdir()
+    notebook_study("longer", tmp_path / "work", smoke=True)
+    table = capsys.readouterr().out
+    for config in ("sgd lr 0.1 z 100 |", "sgd lr 0.1 z 100 linear decay |"):
+        assert f"| {config} 1 |" in table, table
