@@ -8,6 +8,7 @@ from typing import Optional, Sequence
 import numpy as np
 import torch
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter, ScalarFormatter
 
 from .checkpoint import write_config_json
 from .runfiles import save_logs
@@ -260,6 +261,45 @@ def plot_average_curves(runs: Sequence[RunResult], names: Sequence[str] = ("FD_m
             ax.set_ylabel("FD_mnist (log scale)")
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 4), fontsize=8)
+    fig.suptitle(title)
+    return fig
+
+
+def plot_quality_and_cost(groups: dict[str, Sequence[RunResult]], name: str = "FD_mnist", goal: Optional[float] = None,
+                          title: str = "Quality against training: epochs and minutes") -> Figure:
+    """A metric measured during training, for G and its first average, against epochs and against minutes.
+
+    Mean ± std over each group's seeds; minutes are the runs' mean training time per epoch times the epoch.
+    """
+    fig = Figure(figsize=(12, 4.6), layout="constrained")
+    by_epoch, by_time = fig.subplots(1, 2, sharey=True)
+    i = 0
+    for group, runs in groups.items():
+        epochs = np.asarray(runs[0].metric_epochs, dtype=float)
+        minutes = epochs * np.mean([r.seconds / r.config.epochs for r in runs]) / 60
+        prefixes = {"G itself": ""} | {f"average {d:g}": f"{ema_name(d)}_" for d in runs[0].config.ema[:1]}
+        for who, prefix in prefixes.items():
+            values = np.stack([np.asarray(r.metric_curves[prefix + name], dtype=float) for r in runs])
+            mean, std = values.mean(0), values.std(0)
+            for ax, x in ((by_epoch, epochs), (by_time, minutes)):
+                ax.plot(x, mean, color=f"C{i}", linewidth=1.2, label=f"{group}, {who} ({len(runs)} seeds)")
+                ax.fill_between(x, mean - std, mean + std, color=f"C{i}", alpha=0.25, linewidth=0)
+            i += 1
+    for ax, xlabel in ((by_epoch, "epoch"), (by_time, "minutes of training per run (one core)")):
+        if goal is not None:
+            ax.axhline(goal, color="black", linestyle="--", linewidth=0.8, label=f"goal: {goal:g}")
+        ax.set_yscale("log")
+        low, high = ax.get_ylim()  # plain numbers on the log axis: 50, 100, 200 read better than 5 x 10^1
+        ax.set_yticks([t for t in (20, 30, 40, 50, 60, 80, 100, 150, 200, 300, 500, 1000) if low <= t <= high])
+        ax.yaxis.set_major_formatter(ScalarFormatter())
+        ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlabel(xlabel)
+        ax.grid(True, which="major", alpha=0.3)
+    by_epoch.set_ylabel(f"{name} (log scale)")
+    by_epoch.set_title(f"{METRIC_LABELS.get(name, name)} against epochs")
+    by_time.set_title(f"{METRIC_LABELS.get(name, name)} against training time")
+    handles, labels = by_epoch.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 3), fontsize=8)
     fig.suptitle(title)
     return fig
 

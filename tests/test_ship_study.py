@@ -51,6 +51,7 @@ def test_curves_only_keeps_metrics_and_block_means_and_drops_G(longer_runs, tmp_
         assert not (b.dir / "generator.pt").exists() and not (b.dir / "generator_ema.pt").exists()
         with pytest.raises(FileNotFoundError, match="not G's weights.*RETRAIN"):
             b.generator(ema=True)
+    assert "| sgd lr 0.1 z 100 linear decay | 1 |" in (results / "summary_longer.md").read_text()
 
 
 def test_shipping_refuses_to_overwrite_or_to_pass_the_budget(longer_runs, tmp_path, monkeypatch):
@@ -58,7 +59,7 @@ def test_shipping_refuses_to_overwrite_or_to_pass_the_budget(longer_runs, tmp_pa
     results = tmp_path / "results"
     results.mkdir()
     tool.ship(longer_runs, "longer", 1, 2, results)  # with G's weights
-    names = sorted(p.name for p in results.iterdir())
+    names = sorted(p.name for p in results.iterdir() if p.is_dir())
     assert all((results / n / "generator.pt").is_file() for n in names)
     with pytest.raises(SystemExit, match="already holds.*--replace"):
         tool.ship(longer_runs, "longer", 1, 2, results, curves_only=True)
@@ -80,3 +81,21 @@ def test_a_smoke_study_prints_every_configuration_it_trained(tmp_path, monkeypat
     table = capsys.readouterr().out
     for config in ("sgd lr 0.1 z 100 |", "sgd lr 0.1 z 100 linear decay |"):
         assert f"| {config} 1 |" in table, table
+
+
+def test_quality_and_cost_plots_each_group_against_epochs_and_minutes(longer_runs):
+    from gan_lab.plotting import plot_quality_and_cost
+
+    study = load_study(longer_runs, "longer", 1, 2)
+    fig = plot_quality_and_cost(study, goal=45)
+    by_epoch, by_time = fig.axes
+    assert by_epoch.get_yscale() == by_time.get_yscale() == "log"
+    assert by_time.get_xlabel().startswith("minutes") and by_epoch.get_xlabel() == "epoch"
+    for label, runs in study.items():  # G itself and its 0.9999 average, for each configuration
+        for who, key in (("G itself", "FD_mnist"), ("average 0.9999", "ema0.9999_FD_mnist")):
+            lines = [ln for ln in by_time.lines if ln.get_label() == f"{label}, {who} (1 seeds)"]
+            assert len(lines) == 1, [ln.get_label() for ln in by_time.lines]
+            x, y = lines[0].get_data()
+            assert np.allclose(x, np.array(runs[0].metric_epochs) * runs[0].seconds / runs[0].config.epochs / 60)
+            assert np.allclose(y, runs[0].metric_curves[key])
+    assert [ln.get_ydata()[0] for ln in by_epoch.lines if ln.get_label() == "goal: 45"] == [45]

@@ -8,7 +8,7 @@ most --points points (block means over more steps): a long study's notebook sect
 final metrics and its fixed-noise grids, which history.npz and result.json hold, not its networks. A run
 already in results/ is never replaced unless --replace is given. The metrics read back from the copy must
 equal the source's, and the copy is refused, before anything is written, if it would take results/ past
-its budget.
+its budget. summary_<name>.md and .json are written beside them.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ import numpy as np
 from gan_lab.checkpoint import EMA_GENERATOR_NAME, GENERATOR_NAME, RESULT_NAME, finished_result
 from gan_lab.config import sweep_configs
 from gan_lab.files import atomic_write
-from gan_lab.study import load_study
+from gan_lab.study import load_study, write_summary
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGET = 40_000_000  # bytes: results/ ships inside the repository that Colab clones
@@ -91,6 +91,7 @@ def ship(source: Path, name: str, seeds: int, epochs: int, results: Path, curves
                 raise SystemExit(f"{b.dir}: its metrics differ from {a.dir}'s after copying")
     if sum(map(len, after.values())) != len(configs):
         raise SystemExit(f"only {sum(map(len, after.values()))} of {len(configs)} runs read back from {results}")
+    write_summary(results, name, configs)  # summary_<name>.md / .json, as the sweep writes them
     print(f"shipped {len(configs)} runs of '{name}' into {results}: +{added / 1e6:.2f} MB, "
           f"{total / 1e6:.2f} MB of {BUDGET / 1e6:.0f} MB")
     return added
