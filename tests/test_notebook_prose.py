@@ -50,6 +50,7 @@ ALLOWED = {
         "16", "32", "4", "7", "14",  # the convolutional layers' maps, filter size and image sizes
         "8,224", "6,272", "4,923,520", "600",  # the arithmetic of Think 6.2
         "1,000",  # samples per digit
+        "40",  # results/'s budget in MB
     },
 }
 SMALL = 10  # integers up to this are counts of things (seeds, digits, panels), allowed everywhere
@@ -104,15 +105,16 @@ def test_the_scan_finds_a_typed_measurement(tmp_path):
     assert found == ["0.1", "71.2", "1.2", "100"]
 
 
-@pytest.mark.parametrize("sweep", ["optimizer", "zdim", "lr", "logits", "beyond"])
-def test_readme_and_summary_tables_are_the_shipped_results(sweep):
+@pytest.mark.parametrize("sweep,epochs", [("optimizer", 100), ("zdim", 100), ("lr", 100), ("logits", 100),
+                                          ("beyond", 100), ("longer", 300)])
+def test_readme_and_summary_tables_are_the_shipped_results(sweep, epochs):
     """The README's study tables and results/summary_<sweep>.md are exactly what the shipped runs give."""
     from gan_lab.notebook import shipped_results
     from gan_lab.study import format_summary, summarize, sweep_results
     from gan_lab.sweep import sweep_configs
 
     results = shipped_results()
-    table = format_summary(summarize(sweep_results(results, sweep_configs(sweep, 3, 100))))
+    table = format_summary(summarize(sweep_results(results, sweep_configs(sweep, 3, epochs))))
     assert table.count("\n") >= 2, f"no shipped runs for the {sweep} sweep"
     assert (results / f"summary_{sweep}.md").read_text().strip() == table
     readme = (NOTEBOOKS.parent / "README.md").read_text()
@@ -145,6 +147,15 @@ def test_readme_quotes_notebook_06s_figures_from_the_shipped_runs():
     assert f"is at {cond_30:.1f} against the unconditional network's {fc_30:.1f} at epoch 30" in readme
     assert f"asked for on {100 * agreement.mean():.1f}% of its samples" in readme
     assert "seeds " + ", ".join(f"{100 * a:.1f}%" for a in agreement.mean(1)) + "," in readme
+    longer = load_study(shipped_results(), "longer", 3, 300)
+    constant, decay = (average_rows(longer[label])[1]["FD_mnist"] for label in ("sgd lr 0.1 z 100",
+                                                                               "sgd lr 0.1 z 100 linear decay"))
+    assert f"decay 0.9999 reaches {mean_std(constant, 'FD_mnist')} after 300 epochs" in readme
+    assert f"With the linear decay it ends at {mean_std(decay, 'FD_mnist')}, worse in every seed" in readme
+    assert all(d > c for c, d in zip(constant["values"], decay["values"]))
+    curve = np.mean([r.metric_curves["ema0.9999_FD_mnist"] for r in longer["sgd lr 0.1 z 100"]], axis=0)
+    epochs = longer["sgd lr 0.1 z 100"][0].metric_epochs
+    assert f"its last 50 epochs gained {curve[epochs.index(250)] - curve[epochs.index(300)]:.1f} (2,000" in readme
     logits, smooth = (average_rows(study[f"sgd lr 0.1 z 100 {kind}"])[0]["FD_mnist"] for kind in ("logits", "smooth 0.1"))
     assert (f"logits gives {mean_std(logits, 'FD_mnist')} and one-sided label smoothing {mean_std(smooth, 'FD_mnist')}, "
             f"against {mean_std(fc[0]['FD_mnist'], 'FD_mnist')} for the same network") in readme
