@@ -35,7 +35,8 @@ def upgrade_checkpoint(folder: Path) -> bool:
 def check_result(folder: Path) -> dict:
     """The run's result record, after reading its generator back (its metrics are what the notebooks print)."""
     record = read_result(folder / RESULT_NAME)
-    load_generator(folder / GENERATOR_NAME, refuse_blown_up=False)
+    if (folder / GENERATOR_NAME).is_file() or (folder / CHECKPOINT_NAME).is_file():  # curves-only runs have none
+        load_generator(folder / GENERATOR_NAME, refuse_blown_up=False)
     return record["metrics"]
 
 
