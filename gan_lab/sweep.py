@@ -134,13 +134,19 @@ def balance(configs: Sequence[TrainConfig], out: Path, workers: int) -> list[lis
     return [sorted(share) for share in shares]
 
 
+CURVES = ("lossD", "lossG", "D_x", "D_G_z")  # the per-step values history.npz keeps as block means
+
+
+def block_means(values, every: int) -> np.ndarray:
+    """Means over consecutive blocks of `every` values (float32); a last partial block is dropped."""
+    v = np.asarray(values, dtype=np.float64)
+    n = len(v) // every * every
+    return v[:n].reshape(-1, every).mean(axis=1).astype(np.float32)
+
+
 def compact_history(history: History, every: int = 10) -> dict[str, "object"]:
     """Means over consecutive blocks of `every` steps (float32), small enough to ship."""
-    out = {}
-    for k in ("lossD", "lossG", "D_x", "D_G_z"):
-        v = np.asarray(getattr(history, k), dtype=np.float64)
-        n = len(v) // every * every
-        out[k] = v[:n].reshape(-1, every).mean(axis=1).astype(np.float32)
+    out = {k: block_means(getattr(history, k), every) for k in CURVES}
     out["every"] = np.array(every)
     return out
 

@@ -23,10 +23,10 @@ from gan_lab.checkpoint import EMA_GENERATOR_NAME, GENERATOR_NAME, RESULT_NAME, 
 from gan_lab.config import sweep_configs
 from gan_lab.files import atomic_write
 from gan_lab.study import load_study, write_summary
+from gan_lab.sweep import CURVES, block_means
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGET = 40_000_000  # bytes: results/ ships inside the repository that Colab clones
-CURVES = ("lossD", "lossG", "D_x", "D_G_z")
 
 
 def coarsen(history: bytes, points: int) -> bytes:
@@ -34,10 +34,7 @@ def coarsen(history: bytes, points: int) -> bytes:
     with np.load(io.BytesIO(history)) as z:
         arrays = {k: z[k] for k in z.files}
     factor = max(1, -(-len(arrays["lossD"]) // points))
-    for k in CURVES:
-        v = arrays[k].astype(np.float64)
-        n = len(v) // factor * factor  # a last partial block is dropped, as compact_history does
-        arrays[k] = v[:n].reshape(-1, factor).mean(axis=1).astype(np.float32)
+    arrays.update({k: block_means(arrays[k], factor) for k in CURVES})
     arrays["every"] = np.array(int(arrays["every"]) * factor)
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
