@@ -8,11 +8,11 @@ report's study (SGD z_dim 20/50/100/200 and SGD vs Adam at z_dim 100), cut to --
 (b) one after another, the package's single-run path (gan_lab.fit, data as one tensor);
 (c) the side-by-side trainer (gan_lab.stack), stacks of runs in one process with torch's threads,
     and in two processes of one thread each (what `sweep --workers 2` does; CPU only). Runs share a
-    stack when they have the same architecture and optimizer settings (so each z_dim has its own).
+    stack when they have the same architecture (z_dim may differ: z is zero-padded) and optimizer settings.
 With --device cuda the same three paths run on the GPU.
 Prints run-steps/s of each, the ratios to (b), and the time the report's full study would take; then
 12 seeds of one configuration in one stack (the shape of a sweep's stacks) and the zdim sweep's 12 runs
-(a stack per z_dim); then the arithmetic ceiling: how fast (b) and (c) would be if a run-step cost only its large matrix products
+(one stack, z padded to 200); then the arithmetic ceiling: how fast (b) and (c) would be if a run-step cost only its large matrix products
 at the speed that torch.bmm reaches on them alone.
 """
 from __future__ import annotations
@@ -98,9 +98,9 @@ FLOP_SINGLE = FLOP_SIDE_BY_SIDE
 def print_stacks(steps: int, images: torch.Tensor) -> None:
     """The shape of a sweep's stacks: 12 seeds of one configuration, and the zdim sweep's 12 runs."""
     same = side_by_side(SEEDS_12, steps, images)
-    grouped = side_by_side(ZDIM_STUDY, steps, images)
+    zdim = side_by_side(ZDIM_STUDY, steps, images)
     print(f"12 seeds of one configuration, one stack: {same:.1f} run-steps/s; "
-          f"zdim sweep, 12 runs, a stack per z_dim: {grouped:.1f} run-steps/s (one process)")
+          f"zdim sweep, 12 runs, one stack (z padded): {zdim:.1f} run-steps/s (one process)")
 
 
 def main() -> None:

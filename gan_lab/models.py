@@ -37,6 +37,8 @@ class Discriminator(nn.Module):
 class Generator(nn.Module):
     """G(z): Linear(z_dim, 128) -> LeakyReLU(0.2) -> Linear(128, 784) -> Tanh -> N x 1 x 28 x 28."""
 
+    z_weight = "fc1.weight"  # the weight that multiplies z (its first z_dim columns): gan_lab.stack pads it
+
     def __init__(self, z_dim: int = 100, hidden_dim: int = 128, leaky_slope: float = 0.2):
         super().__init__()
         self.z_dim = z_dim
@@ -63,6 +65,8 @@ class ConvGenerator(nn.Module):
     shared by every position. No BatchNorm: its running statistics cannot be stacked side by side
     (gan_lab.stack), and Adam trains this small G without it. hidden_dim is unused (kept for one signature).
     """
+
+    z_weight = "fc.weight"  # the weight that multiplies z
 
     def __init__(self, z_dim: int = 100, hidden_dim: int = 128, leaky_slope: float = 0.2):
         super().__init__()

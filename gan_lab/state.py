@@ -37,11 +37,14 @@ def sample_z(G: nn.Module, n: int, noise_gen, device: torch.device | str = "cpu"
     """n latent vectors for G, drawn from noise_gen: z ~ N(0, I), shape n x G.z_dim.
 
     Runs stacked side by side pass one generator per run: each run then draws its own n / runs rows,
-    exactly the z it would draw when trained alone.
+    exactly the z it would draw when trained alone (padded with zeros to the stack's widest z_dim).
     """
     if isinstance(noise_gen, (list, tuple)):
         rows = n // len(noise_gen)
-        return torch.cat([torch.randn(rows, G.z_dim, device=device, generator=g) for g in noise_gen])
+        dims = getattr(G, "z_dims", None) or [G.z_dim] * len(noise_gen)
+        # A run of smaller z_dim in a stack of wider ones: its own z, then zeros (gan_lab.stack.StackedModule).
+        zs = [torch.randn(rows, d, device=device, generator=g) for g, d in zip(noise_gen, dims)]
+        return torch.cat([z if z.size(1) == G.z_dim else nn.functional.pad(z, (0, G.z_dim - z.size(1))) for z in zs])
     return torch.randn(n, G.z_dim, device=device, generator=noise_gen)
 
 

@@ -188,7 +188,8 @@ def train_runs(states: Sequence[TrainState], runner: Callable, out_dirs: Optiona
     """
     states = list(states)
     out = {id(s): Path(d) for s, d in zip(states, out_dirs)} if out_dirs is not None else {}
-    loaders = {id(s): _loader(s, images) for s in states}
+    # Each run's batches, drawn with its own data generator (images: a tensor already loaded, shared by runs).
+    loaders = {id(s): make_batches(s.config, s.device, s.data_gen, images) for s in states}
     ends = {id(s): total_steps(s.config, len(loaders[id(s)])) for s in states}
     for s in states:
         if s.step >= ends[id(s)]:
@@ -208,11 +209,6 @@ def train_runs(states: Sequence[TrainState], runner: Callable, out_dirs: Optiona
     finally:
         pbar.close()
     return states
-
-
-def _loader(state: TrainState, images: Optional[torch.Tensor]):
-    """The run's batches, drawn with its own data generator (images: a tensor already loaded, shared by runs)."""
-    return make_batches(state.config, state.device, state.data_gen, images)
 
 
 def _run_epoch(runner: Callable, states: list[TrainState], loaders: dict, ends: dict, watches: dict, pbar) -> None:

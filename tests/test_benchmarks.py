@@ -24,7 +24,7 @@ def test_bench_sweep_prints_every_path_and_the_ceiling(real_root):
     for path in ("(a)", "(b)", "(c1)", "(c2)"):
         line = next(x for x in out.splitlines() if x.startswith(path))
         assert float(re.search(r"([\d.]+) run-steps/s", line).group(1)) > 0
-    assert re.search(r"one stack: [\d.]+ run-steps/s; zdim sweep, 12 runs, a stack per z_dim: [\d.]+ run-steps/s", out), out
+    assert re.search(r"one stack: [\d.]+ run-steps/s; zdim sweep, 12 runs, one stack \(z padded\): [\d.]+ run-steps/s", out), out
     ceilings = re.findall(r"ceiling of \((b|c1)\)\s*: (\d+) MFLOP per run-step at (\d+) GFLOP/s", out)
     assert [(p, int(m)) for p, m, _ in ceilings] == [("b", 133), ("c1", 133)] and all(int(g) > 0 for *_, g in ceilings)
 

@@ -83,7 +83,24 @@ def report_state(config):
     ("adam", report_state, {"lr_decay": "linear"}),  # every epoch's rates set in the stack's optimizers too
 ])
 def test_a_run_in_a_stack_matches_the_same_run_alone(tiny_root, optimizer, network, common):
-    configs = cfgs(tiny_root, optimizer, [{"seed": 0}, {"seed": 3}, {"seed": 7}], **common)
+    check_stack_matches_alone(cfgs(tiny_root, optimizer, [{"seed": 0}, {"seed": 3}, {"seed": 7}], **common),
+                              optimizer, network)
+
+
+@pytest.mark.parametrize("optimizer,common", [
+    ("sgd", {}),
+    ("adam", {"arch": "cond", "ema": (0.9,)}),  # Adam's moments and the averages are padded and cut back too
+])
+def test_generators_of_different_z_dim_share_a_stack_and_match_alone(tiny_root, optimizer, common):
+    """z_dim 20, 100 and 200 in one stack: the narrower runs' z and z weights padded with zeros, results unchanged."""
+    configs = cfgs(tiny_root, optimizer, [{"seed": 0, "z_dim": 20}, {"seed": 3, "z_dim": 200},
+                                          {"seed": 7, "z_dim": 100}], **common)
+    assert len(group_by_stack([new_state(c) for c in configs])) == 1
+    check_stack_matches_alone(configs, optimizer, report_state)
+
+
+def check_stack_matches_alone(configs, optimizer, network):
+    """Each run trained in one stack ends where it ends alone: history, weights, samples, averages, Adam's moments."""
     alone = [train_runs([network(c)], Single, progress=False)[0] for c in configs]
     together = fit_side_by_side([network(c) for c in configs], progress=False)
     for a, b in zip(alone, together):
@@ -116,9 +133,38 @@ def test_the_stack_runs_the_real_modules_forward(tiny_root):
             assert torch.allclose(out[5 * r:5 * (r + 1)], net(x[5 * r:5 * (r + 1)]), atol=1e-6)
 
 
+class BatchCentred(nn.Module):
+    """A network whose output depends on the whole batch: its Linear layer's output minus the batch's mean."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+        self.act = nn.Tanh()
+
+    def forward(self, x):
+        h = self.fc(x)
+        return self.act(h - h.mean(0))
+
+
+def test_linear_networks_skip_vmap_only_where_that_gives_each_run_its_own_output(tiny_root):
+    """Networks whose weights are all nn.Linear run without vmap, unless the check at the first call disagrees."""
+    c = cfgs(tiny_root, "sgd", [{"seed": s} for s in range(3)])
+    cases = [("linear", [new_state(x).D for x in c], torch.rand(3 * 5, 1, 28, 28) * 2 - 1),
+             ("linear", [new_state(x).G for x in c], torch.randn(3 * 5, 100)),
+             ("vmap", [conv_state(x).G for x in c], torch.randn(3 * 5, 16)),  # convolutions: not Linear only
+             ("vmap", [BatchCentred() for _ in range(3)], torch.randn(3 * 5, 4))]  # rows are not independent
+    for path, nets, x in cases:
+        x = x.to(DEVICE)
+        stacked = StackedModule([n.to(DEVICE) for n in nets])
+        out = stacked(x)
+        assert stacked.path == path
+        for r, net in enumerate(nets):
+            assert torch.allclose(out[5 * r:5 * (r + 1)], net(x[5 * r:5 * (r + 1)]), atol=1e-6)
+
+
 def test_runs_that_cannot_share_a_stack_are_grouped_apart(tiny_root):
-    """Other z_dim (another architecture), other learning rates or another point in training: other stacks."""
-    base = cfgs(tiny_root, "adam", [{"seed": 0}, {"seed": 1}, {"z_dim": 20}, {"lr_d": 1e-3}])
+    """Another architecture, other learning rates or another point in training: other stacks."""
+    base = cfgs(tiny_root, "adam", [{"seed": 0}, {"seed": 1}, {"hidden_dim": 64}, {"lr_d": 1e-3}])
     states = [new_state(c) for c in base]
     later = fit(base[0].replace(seed=5, epochs=1), progress=False)  # 10 steps of Adam so far
     later.config = later.config.replace(epochs=3)  # as resume_state does when the schedule grows
