@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -48,3 +50,16 @@ def test_bench_writes_prints_bytes_per_epoch_for_both_formats(real_root):
     for opt in ("sgd", "adam"):
         assert size[(opt, "1")][1] > size[(opt, "1")][0]  # the whole-history checkpoint grows every epoch
         assert size[(opt, "2")][1] < size[(opt, "1")][1]  # the lean one plus appends does not
+
+
+def test_bench_stack_ab_times_this_stack_against_the_hand_written_one(real_root, tmp_path):
+    """The A/B script on the commit before the redesign, unpacked from git history (skipped where it is missing)."""
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", "3bfc0ae", "gan_lab"], capture_output=True)
+    if archive.returncode != 0:
+        pytest.skip("commit 3bfc0ae is not in this checkout's history")
+    subprocess.run(["tar", "-x", "-C", str(tmp_path)], input=archive.stdout, check=True)
+    out = run_script("bench_stack_ab.py", "--runs", "2", "--blocks", "2", "--steps", "2", "--old",
+                     str(tmp_path / "gan_lab"), data_root=real_root)
+    m = re.search(r"now ([\d.]+) run-steps/s, before ([\d.]+) run-steps/s; now / before ([\d.]+)$", out.strip())
+    assert m and float(m.group(1)) > 0 and float(m.group(2)) > 0, out
+    assert abs(float(m.group(3)) - float(m.group(1)) / float(m.group(2))) < 0.01, out
