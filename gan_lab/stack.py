@@ -109,14 +109,14 @@ class _RunsLinear(nn.Module):
 
     def __init__(self, runs: int, weights: nn.ParameterDict, prefix: str, bias: bool):
         super().__init__()
-        self.runs, self.prefix, self.bias = runs, prefix, bias
+        self.runs, self.prefix, self.has_bias = runs, prefix, bias
         self._weights = (weights,)  # the stack's own ParameterDict; a tuple keeps it from being registered twice
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         (w,) = self._weights
         rows = x.reshape(self.runs, -1, x.size(-1))
         weight = w[self.prefix + "weight"].transpose(1, 2)  # R x in x out, contiguous (_grad_layout)
-        out = (torch.baddbmm(w[self.prefix + "bias"].unsqueeze(1), rows, weight) if self.bias
+        out = (torch.baddbmm(w[self.prefix + "bias"].unsqueeze(1), rows, weight) if self.has_bias
                else torch.bmm(rows, weight))
         return out.reshape(*x.shape[:-1], out.size(-1))
 
