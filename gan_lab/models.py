@@ -56,14 +56,16 @@ class Generator(nn.Module):
 # ------------------------------------------------------------------ notebook 06: convolutional and conditional
 
 CONV_CHANNELS = 16  # G: 16 maps of 7x7, then 32 of 14x14; D: 32 of 14x14, then 64 of 7x7
+CONV_GROUPS = 4  # GroupNorm in the convolutional G: each image's maps normalised in 4 groups
 
 
 class ConvGenerator(nn.Module):
     """DCGAN-style G: Linear(z, 16x7x7) -> ConvTranspose to 32x14x14 -> ConvTranspose to 1x28x28 -> Tanh.
 
     Each transposed convolution (kernel 4, stride 2) doubles the image's size with one small filter
-    shared by every position. No BatchNorm: its running statistics cannot be stacked side by side
-    (gan_lab.stack), and Adam trains this small G without it. hidden_dim is unused (kept for one signature).
+    shared by every position. GroupNorm (4 groups) after each hidden layer rescales each image's maps to
+    mean 0 and spread 1, then by a learned scale and shift. It plays BatchNorm's part in DCGAN, but per image,
+    with no running statistics, so runs still stack side by side (gan_lab.stack). hidden_dim is unused.
     """
 
     z_weight = "fc.weight"  # the weight that multiplies z
@@ -73,13 +75,23 @@ class ConvGenerator(nn.Module):
         c = CONV_CHANNELS
         self.z_dim = z_dim
         self.fc = nn.Linear(z_dim, c * 7 * 7)
+        self.norm1 = nn.GroupNorm(CONV_GROUPS, c)
         self.up1 = nn.ConvTranspose2d(c, 2 * c, 4, stride=2, padding=1)
+        self.norm2 = nn.GroupNorm(CONV_GROUPS, 2 * c)
         self.up2 = nn.ConvTranspose2d(2 * c, 1, 4, stride=2, padding=1)
         self.act = nn.LeakyReLU(leaky_slope)
+        self.register_load_state_dict_pre_hook(_refuse_conv_generator_without_norm)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        h = self.act(self.fc(z)).view(z.size(0), CONV_CHANNELS, 7, 7)
-        return torch.tanh(self.up2(self.act(self.up1(h))))
+        h = self.act(self.norm1(self.fc(z).view(z.size(0), CONV_CHANNELS, 7, 7)))
+        return torch.tanh(self.up2(self.act(self.norm2(self.up1(h)))))
+
+
+def _refuse_conv_generator_without_norm(module: nn.Module, state_dict: dict, prefix: str, *args) -> None:
+    """A clear message for a convolutional G saved before it had GroupNorm (before 2026-12-05)."""
+    if prefix + "fc.weight" in state_dict and prefix + "norm1.weight" not in state_dict:
+        raise ValueError("this convolutional generator was saved by an older gan_lab, whose ConvGenerator had no "
+                         "GroupNorm layers; it cannot be loaded into today's. Train it again (arch='conv').")
 
 
 class ConvDiscriminator(nn.Module):

@@ -290,7 +290,7 @@ def plot_quality_and_cost(groups: dict[str, Sequence[RunResult]], name: str = "F
             ax.axhline(goal, color="black", linestyle="--", linewidth=0.8, label=f"goal: {goal:g}")
         ax.set_yscale("log")
         low, high = ax.get_ylim()  # plain numbers on the log axis: 50, 100, 200 read better than 5 x 10^1
-        ax.set_yticks([t for t in (20, 30, 40, 50, 60, 80, 100, 150, 200, 300, 500, 1000) if low <= t <= high])
+        ax.set_yticks([t for t in (10, 20, 30, 40, 50, 60, 80, 100, 150, 200, 300, 500, 1000) if low <= t <= high])
         ax.yaxis.set_major_formatter(ScalarFormatter())
         ax.yaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel(xlabel)

@@ -36,6 +36,15 @@ def run_dir(out: Path, config: TrainConfig) -> Path:
     return Path(out) / config.run_name()
 
 
+def with_evaluation(configs: list[TrainConfig], eval_every: int, eval_samples: int) -> list[TrainConfig]:
+    """The sweep's runs measured every eval_every epochs (0: never), or more often where an entry asks to.
+
+    A run shorter than eval_every (a smoke run, or an entry capped by max_epochs) is measured at its end.
+    """
+    return [c.replace(eval_every=min(eval_every, c.eval_every or eval_every, c.epochs), eval_samples=eval_samples)
+            for c in configs]
+
+
 def run_sweep(name: str, seeds: int, epochs: int, out: str | Path, base: Optional[TrainConfig] = None,
               eval_every: int = EVAL_EVERY, eval_samples: int = EVAL_SAMPLES, final_samples: Optional[int] = None,
               only: Optional[Sequence[int]] = None, progress: bool = True, workers: int = 1) -> list[dict]:
@@ -47,9 +56,7 @@ def run_sweep(name: str, seeds: int, epochs: int, out: str | Path, base: Optiona
     unfinished runs over that many processes of one thread each. Returns the result records of the runs.
     """
     out = Path(out)
-    # A run shorter than eval_every (a smoke run, or an entry capped by max_epochs) is evaluated at its end.
-    configs = [c.replace(eval_every=min(eval_every, c.epochs), eval_samples=eval_samples)
-               for c in sweep_configs(name, seeds, epochs, base)]
+    configs = with_evaluation(sweep_configs(name, seeds, epochs, base), eval_every, eval_samples)
     chosen = list(range(len(configs))) if only is None else list(only)
     if workers > 1:
         shares = [[chosen[i] for i in share] for share in balance([configs[i] for i in chosen], out, workers) if share]

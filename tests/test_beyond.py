@@ -1,12 +1,13 @@
 """Notebook 06's additions: averages of G, one-sided label smoothing, conditional and convolutional networks."""
 import json
+from types import SimpleNamespace
 
 import pytest
 import torch
 from torch import nn
 
 from gan_lab import TrainConfig, fit
-from gan_lab.checkpoint import EMA_GENERATOR_NAME, GENERATOR_NAME, RESULT_NAME, load_generator
+from gan_lab.checkpoint import EMA_GENERATOR_NAME, GENERATOR_NAME, RESULT_NAME, load_generator, write_generator_file
 from gan_lab.data import TensorBatches, load_images, load_labels
 from gan_lab.metrics import per_digit_metrics
 from gan_lab.models import CondDiscriminator, CondGenerator, build_models, generate
@@ -134,6 +135,18 @@ def test_a_convolutional_checkpoint_loads_as_a_convolutional_generator(tiny_root
     G, config = load_generator(tmp_path / "run" / "checkpoint.pt")
     assert config.arch == "conv" and type(G) is type(state.G)
     assert torch.equal(G.up1.weight, state.G.up1.weight)
+
+
+def test_a_convolutional_generator_saved_before_groupnorm_is_refused_with_a_reason(tmp_path):
+    """generator.pt of an older conv G (no norm1/norm2): a message that says why, not PyTorch's list of keys."""
+    G, _ = build_models(arch="conv", seed=0)
+    old = {k: v for k, v in G.state_dict().items() if not k.startswith("norm")}
+    write_generator_file(tmp_path / GENERATOR_NAME, SimpleNamespace(state_dict=lambda: old),
+                         TrainConfig(arch="conv", optimizer="adam"))
+    with pytest.raises(ValueError, match="older gan_lab, whose ConvGenerator had no GroupNorm.*Train it again"):
+        load_generator(tmp_path / GENERATOR_NAME)
+    write_generator_file(tmp_path / GENERATOR_NAME, G, TrainConfig(arch="conv", optimizer="adam"))
+    assert torch.equal(load_generator(tmp_path / GENERATOR_NAME)[0].norm2.weight, G.norm2.weight)
 
 
 class RealDigits(CondGenerator):

@@ -103,22 +103,26 @@ def check_stack_matches_alone(configs, optimizer, network):
     """Each run trained in one stack ends where it ends alone: history, weights, samples, averages, Adam's moments."""
     alone = [train_runs([network(c)], Single, progress=False)[0] for c in configs]
     together = fit_side_by_side([network(c) for c in configs], progress=False)
+    # GroupNorm in the package's conv G divides by each image's spread, which magnifies float rounding (the
+    # stack sums in another order): measured 2e-5 in lossD and 3e-4 in samples after 30 steps, from weights
+    # that agree to 7e-6. A mixing of runs would differ by far more (0.1 and up).
+    tol = TOL[optimizer] * (10 if any(c.arch == "conv" for c in configs) else 1)
     for a, b in zip(alone, together):
         assert b.step == a.step == 30 and b.epoch == 3 and not a.stopped and not b.stopped
         for col in ("lossD", "lossG", "D_x", "D_G_z"):
             diff = (torch.tensor(getattr(a.history, col)) - torch.tensor(getattr(b.history, col))).abs().max()
-            assert diff < TOL[optimizer], f"{col} differs by {diff}"
+            assert diff < tol, f"{col} differs by {diff}"
         for p, q in zip(list(a.G.parameters()) + list(a.D.parameters()), list(b.G.parameters()) + list(b.D.parameters())):
-            assert p.shape == q.shape and (p - q).abs().max() < TOL[optimizer]
-        assert (a.fixed_samples() - b.fixed_samples()).abs().max() < 10 * TOL[optimizer]
+            assert p.shape == q.shape and (p - q).abs().max() < tol
+        assert (a.fixed_samples() - b.fixed_samples()).abs().max() < 10 * tol
         assert len(a.ema) == len(b.ema) == len(a.config.ema)
         for avg_a, avg_b in zip(a.ema, b.ema):  # each run's averages of G are written back too
             for p, q in zip(avg_a.parameters(), avg_b.parameters()):
-                assert (p - q).abs().max() < TOL[optimizer]
+                assert (p - q).abs().max() < tol
         if optimizer == "adam":  # the moments are written back in torch.optim.Adam's own format
             sa, sb = a.optG.state_dict()["state"], b.optG.state_dict()["state"]
             assert float(sa[0]["step"]) == float(sb[0]["step"]) == 30
-            assert (sa[0]["exp_avg_sq"] - sb[0]["exp_avg_sq"]).abs().max() < TOL[optimizer]
+            assert (sa[0]["exp_avg_sq"] - sb[0]["exp_avg_sq"]).abs().max() < tol
     assert len({float(r.history.lossD[-1]) for r in together}) == 3  # three seeds, three different runs
 
 

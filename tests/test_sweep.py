@@ -13,7 +13,7 @@ import torch
 from gan_lab import cli, load_checkpoint
 from gan_lab.runfiles import read_history
 from gan_lab.study import format_summary, load_results, summarize
-from gan_lab.sweep import RESULT_NAME, SWEEPS, balance, sweep_configs
+from gan_lab.sweep import RESULT_NAME, SWEEPS, balance, sweep_configs, with_evaluation
 
 from conftest import make_tiny_root
 
@@ -44,6 +44,15 @@ def test_sweeps_are_the_studies_of_the_course():
     assert all(c.ema[0] == 0.999 for c in beyond[:3])
     assert [(c.logits, c.label_smoothing, c.ema) for c in beyond[3:]] == [(True, 0.0, ()), (False, 0.1, ())]
     assert [c.epochs for c in sweep_configs("beyond", 1, 2)] == [2] * 5  # smoke runs stay short
+
+
+def test_an_entry_may_be_measured_more_often_than_the_sweep_but_never_when_off():
+    beyond = sweep_configs("beyond", 1, 100)  # the conv entry asks for every 2 epochs of its 10
+    assert [c.eval_every for c in with_evaluation(beyond, 10, 2000)] == [10, 10, 2, 10, 10]
+    assert [c.eval_every for c in with_evaluation(beyond, 1, 500)] == [1] * 5  # smoke: every epoch
+    assert [c.eval_every for c in with_evaluation(beyond, 0, 500)] == [0] * 5  # --eval-every 0: never
+    assert [c.eval_every for c in with_evaluation(sweep_configs("beyond", 1, 5), 10, 500)] == [5, 5, 2, 5, 5]
+    assert {c.eval_samples for c in with_evaluation(beyond, 10, 2000)} == {2000}
 
 
 def test_workers_get_whole_stacks_and_split_one_only_when_idle(tmp_path):
