@@ -257,12 +257,21 @@ def plot_average_curves(runs: Sequence[RunResult], names: Sequence[str] = ("FD_m
         plot_bands(curves, x_scale=epochs[0], ax=ax, xlabel="epoch", ylabel=name, title=METRIC_LABELS.get(name, name),
                    bounds=(0, 1.0 if name in ("precision", "recall") else None), legend=False)
         if name == "FD_mnist":  # a slow average starts far off; a log scale keeps the later gaps visible
-            ax.set_yscale("log")
+            plain_log_scale(ax)
             ax.set_ylabel("FD_mnist (log scale)")
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 4), fontsize=8)
     fig.suptitle(title)
     return fig
+
+
+def plain_log_scale(ax) -> None:
+    """A log y axis labelled with plain numbers: 50, 100, 200 read better than 5 x 10^1."""
+    ax.set_yscale("log")
+    low, high = ax.get_ylim()
+    ax.set_yticks([t for t in (10, 20, 30, 40, 50, 60, 70, 80, 100, 150, 200, 300, 500, 700, 1000, 2000, 5000) if low <= t <= high])
+    ax.yaxis.set_major_formatter(ScalarFormatter())
+    ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 def plot_quality_and_cost(groups: dict[str, Sequence[RunResult]], name: str = "FD_mnist", goal: Optional[float] = None,
@@ -288,11 +297,7 @@ def plot_quality_and_cost(groups: dict[str, Sequence[RunResult]], name: str = "F
     for ax, xlabel in ((by_epoch, "epoch"), (by_time, "minutes of training per run (one core)")):
         if goal is not None:
             ax.axhline(goal, color="black", linestyle="--", linewidth=0.8, label=f"goal: {goal:g}")
-        ax.set_yscale("log")
-        low, high = ax.get_ylim()  # plain numbers on the log axis: 50, 100, 200 read better than 5 x 10^1
-        ax.set_yticks([t for t in (10, 20, 30, 40, 50, 60, 80, 100, 150, 200, 300, 500, 1000) if low <= t <= high])
-        ax.yaxis.set_major_formatter(ScalarFormatter())
-        ax.yaxis.set_minor_formatter(NullFormatter())
+        plain_log_scale(ax)
         ax.set_xlabel(xlabel)
         ax.grid(True, which="major", alpha=0.3)
     by_epoch.set_ylabel(f"{name} (log scale)")

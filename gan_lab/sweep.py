@@ -30,7 +30,12 @@ from .state import History, TrainState, new_state, to_uint8
 
 EVAL_EVERY = 10  # epochs between metric evaluations in a sweep
 EVAL_SAMPLES = 2000  # samples per evaluation during training (the final one uses metrics.DEFAULT_N)
-STEP_COST = {"fc": 1.0, "cond": 1.1, "conv": 13.0}  # time of one step against the report's networks (sweep beyond)
+# Time of one step against the report's networks with SGD, and Adam's extra: measured side by side in stacks of
+# 3 runs on one 2-core CPU (one thread), 2026-12-05: cond 1.01-1.12, conv 11.2-11.6, Adam 1.11-1.12 (fc).
+STEP_COST = {"fc": 1.0, "cond": 1.1, "conv": 11.0}
+ADAM_STEP_COST = 1.1
+
+
 def run_dir(out: Path, config: TrainConfig) -> Path:
     """Where one run of a sweep lives."""
     return Path(out) / config.run_name()
@@ -105,8 +110,8 @@ def balance(configs: Sequence[TrainConfig], out: Path, workers: int) -> list[lis
 
     Runs that would share a stack (the same settings but the seed, and the same steps done) stay together,
     so each stack is trained once (on an H200 a step of 12 stacked runs took twice the time of one run's).
-    Adam steps cost more than SGD steps (its update does more arithmetic), so they count 1.3 times; a step
-    of the convolutional networks costs about 13 of the report's (STEP_COST, measured on a 2-core CPU).
+    Adam steps cost more than SGD steps (its update does more arithmetic), so they count ADAM_STEP_COST
+    times; a step of the convolutional networks costs about 11 of the report's (STEP_COST).
     Longest stack first, each to the least loaded worker; when there are more workers than stacks, the
     costliest stacks are split.
     """
@@ -121,7 +126,7 @@ def balance(configs: Sequence[TrainConfig], out: Path, workers: int) -> list[lis
                 done = int(load_checkpoint(d / CHECKPOINT_NAME)["step"])
             except CheckpointError:  # damaged: resume_state falls back or restarts; count it whole
                 done = 0
-        cost = (c.epochs * c.steps_per_epoch - done) * (1.3 if c.optimizer == "adam" else 1.0) * STEP_COST[c.arch]
+        cost = (c.epochs * c.steps_per_epoch - done) * (ADAM_STEP_COST if c.optimizer == "adam" else 1.0) * STEP_COST[c.arch]
         key = (json.dumps(c.replace(seed=0).to_dict(), sort_keys=True), done)
         unit = units.setdefault(key, [0.0, []])
         unit[0] += cost

@@ -128,6 +128,7 @@ def test_readme_quotes_notebook_06s_figures_from_the_shipped_runs():
     from gan_lab.metrics import per_digit_metrics
     from gan_lab.notebook import shipped_results
     from gan_lab.study import average_rows, load_study, mean_std
+    from gan_lab.sweep import ADAM_STEP_COST, STEP_COST
 
     study = load_study(shipped_results(), "beyond", 3, 100)
     fc = average_rows(study["sgd lr 0.1 z 100"])
@@ -142,11 +143,13 @@ def test_readme_quotes_notebook_06s_figures_from_the_shipped_runs():
     def at(label: str, epoch: int) -> list[float]:
         return [r.metric_curves["FD_mnist"][r.metric_epochs.index(epoch)] for r in study[label]]
     fc_runs, conv_runs = study["sgd lr 0.1 z 100"], study["adam lr 0.001 b1 0.5 z 100 conv"]
-    conv_minutes = np.mean([r.seconds for r in conv_runs]) / 60  # the epoch nearest in minutes, as notebook 06
-    per_epoch = np.mean([r.seconds for r in fc_runs]) / 60 / fc_runs[0].config.epochs
-    same = min(fc_runs[0].metric_epochs, key=lambda e: abs(e * per_epoch - conv_minutes))
-    fc_same = at("sgd lr 0.1 z 100", same)
-    assert f"reaches {np.mean(fc_same):.1f} ± {np.std(fc_same, ddof=1):.1f} in the same minutes, at epoch {same}" in readme
+    cost = STEP_COST["conv"] * ADAM_STEP_COST  # notebook 06's equal-cost comparison
+    fc_final = fc[0]["FD_mnist"]
+    lower = sum(c < f for c, f in zip(conv["FD_mnist"]["values"], fc_final["values"]))
+    assert (f"Its step costs about {cost:.1f} of the report's network's" in readme
+            and f"cost as much as about {10 * cost:.0f} of the report's network's, which ends at "
+                f"{mean_std(fc_final, 'FD_mnist')} with recall {fc[0]['recall']['mean']:.3f} after 100: the "
+                f"convolutional pair is lower in {lower} of 3 seeds" in readme)
     conv_curve = np.mean([r.metric_curves["FD_mnist"] for r in conv_runs], axis=0)
     assert f"changing by {conv_curve[-1] - conv_curve[2]:+.1f} from epoch {conv_runs[0].metric_epochs[2]} to 10" in readme
     cond_30, fc_30 = np.mean(at("sgd lr 0.1 z 100 cond", 30)), np.mean(at("sgd lr 0.1 z 100", 30))
