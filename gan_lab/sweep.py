@@ -41,6 +41,11 @@ def run_dir(out: Path, config: TrainConfig) -> Path:
     return Path(out) / config.run_name()
 
 
+def step_cost(config: TrainConfig) -> float:
+    """The time of one of this run's steps, in steps of the report's network with SGD (STEP_COST)."""
+    return STEP_COST[config.arch] * (ADAM_STEP_COST if config.optimizer == "adam" else 1.0)
+
+
 def with_evaluation(configs: list[TrainConfig], eval_every: int, eval_samples: int) -> list[TrainConfig]:
     """The sweep's runs measured every eval_every epochs (0: never), or more often where an entry asks to.
 
@@ -126,7 +131,7 @@ def balance(configs: Sequence[TrainConfig], out: Path, workers: int) -> list[lis
                 done = int(load_checkpoint(d / CHECKPOINT_NAME)["step"])
             except CheckpointError:  # damaged: resume_state falls back or restarts; count it whole
                 done = 0
-        cost = (c.epochs * c.steps_per_epoch - done) * (ADAM_STEP_COST if c.optimizer == "adam" else 1.0) * STEP_COST[c.arch]
+        cost = (c.epochs * c.steps_per_epoch - done) * step_cost(c)
         key = (json.dumps(c.replace(seed=0).to_dict(), sort_keys=True), done)
         unit = units.setdefault(key, [0.0, []])
         unit[0] += cost

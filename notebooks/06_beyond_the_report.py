@@ -63,7 +63,7 @@ from gan_lab.notebook import notebook_study
 from gan_lab.plotting import plot_average_curves, plot_bands, plot_quality_and_cost
 from gan_lab.state import ema_name
 from gan_lab.study import DECIMALS, average_rows, format_summary, mean_std
-from gan_lab.sweep import ADAM_STEP_COST, STEP_COST
+from gan_lab.sweep import step_cost
 
 # %% [markdown]
 # ## 1. The runs
@@ -309,7 +309,7 @@ display(Markdown(format_summary(conv_rows)))
 # Its 10 epochs are much shorter than the report's network's 100, so the fair comparison is at equal
 # *cost*. The minutes that section 1 prints were recorded on different days, machines and versions of the
 # trainer, so the cell below uses the cost of one step measured side by side on one machine
-# (`gan_lab.sweep.STEP_COST`), finds the epoch of the report's network that costs as much as the
+# (`gan_lab.sweep.step_cost`), finds the epoch of the report's network that costs as much as the
 # convolutional pair's 10, and lines up both there (measurements during training use 2,000 samples, so
 # each FD_mnist there is a little higher than on 10,000).
 
@@ -319,7 +319,7 @@ def minutes(runs) -> float:
 
 
 conv_fd = conv_rows[0]["FD_mnist"]
-conv_cost = STEP_COST["conv"] * (ADAM_STEP_COST if CONV[0].config.optimizer == "adam" else 1.0)
+conv_cost = step_cost(CONV[0].config)
 equal_epochs = CONV[0].config.epochs * conv_cost  # the same 938 steps per epoch in both
 print(f"a step of the convolutional pair ({CONV[0].config.optimizer}) costs about {conv_cost:.1f} of the report's "
       f"network's (sgd), so its {CONV[0].config.epochs} epochs cost as much as about {equal_epochs:.0f} of the report's")

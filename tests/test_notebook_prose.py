@@ -128,7 +128,7 @@ def test_readme_quotes_notebook_06s_figures_from_the_shipped_runs():
     from gan_lab.metrics import per_digit_metrics
     from gan_lab.notebook import shipped_results
     from gan_lab.study import average_rows, load_study, mean_std
-    from gan_lab.sweep import ADAM_STEP_COST, STEP_COST
+    from gan_lab.sweep import step_cost
 
     study = load_study(shipped_results(), "beyond", 3, 100)
     fc = average_rows(study["sgd lr 0.1 z 100"])
@@ -142,8 +142,8 @@ def test_readme_quotes_notebook_06s_figures_from_the_shipped_runs():
 
     def at(label: str, epoch: int) -> list[float]:
         return [r.metric_curves["FD_mnist"][r.metric_epochs.index(epoch)] for r in study[label]]
-    fc_runs, conv_runs = study["sgd lr 0.1 z 100"], study["adam lr 0.001 b1 0.5 z 100 conv"]
-    cost = STEP_COST["conv"] * ADAM_STEP_COST  # notebook 06's equal-cost comparison
+    conv_runs = study["adam lr 0.001 b1 0.5 z 100 conv"]
+    cost = step_cost(conv_runs[0].config)  # notebook 06's equal-cost comparison
     fc_final = fc[0]["FD_mnist"]
     lower = sum(c < f for c, f in zip(conv["FD_mnist"]["values"], fc_final["values"]))
     assert (f"Its step costs about {cost:.1f} of the report's network's" in readme
