@@ -255,7 +255,7 @@ def add_sweep_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
     p.add_argument("--data-root", default=None, help=DATA_ROOT_HELP)
     p.add_argument("--train-images", type=int, default=None, help="use only the first N training images (quick runs)")
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bars (one process) or lines (--workers 2 or more)")
 
 
 def default_workers(device: str) -> int:

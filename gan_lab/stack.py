@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 import torch
 from torch import nn
@@ -235,8 +235,12 @@ def _shape_apart_from_z(model: nn.Module, name: str, p: torch.Tensor) -> tuple:
 
 
 def fit_side_by_side(states: Sequence[TrainState], out_dirs: Optional[Sequence[Path]] = None,
-                     progress: bool = True, images: Optional[torch.Tensor] = None) -> list[TrainState]:
-    """Train runs that share a stack_key together, whole epochs at a time, until each reaches its length."""
+                     progress: bool = True, images: Optional[torch.Tensor] = None,
+                     callback: Optional[Callable[[TrainState], None]] = None) -> list[TrainState]:
+    """Train runs that share a stack_key together, whole epochs at a time, until each reaches its length.
+
+    callback(state) runs after each run's every epoch, as in `fit`.
+    """
     states = list(states)
     keys = {stack_key(s) for s in states}
     if len(keys) != 1:
@@ -244,7 +248,7 @@ def fit_side_by_side(states: Sequence[TrainState], out_dirs: Optional[Sequence[P
                          "or progress differ (group them by gan_lab.stack.stack_key)")
     # A run left alone (the others finished or stopped) goes on without vmap: the plain path is faster.
     return train_runs(states, lambda live: Single(live) if len(live) == 1 else Stack(live), out_dirs,
-                      progress=progress, images=images)
+                      progress=progress, callback=callback, images=images)
 
 
 def group_by_stack(states: Sequence[TrainState]) -> list[list[TrainState]]:

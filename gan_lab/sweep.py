@@ -14,7 +14,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 import torch
@@ -70,13 +70,14 @@ def run_sweep(name: str, seeds: int, epochs: int, out: str | Path, base: Optiona
     chosen = list(range(len(configs))) if only is None else list(only)
     if workers > 1:
         shares = [[chosen[i] for i in share] for share in balance([configs[i] for i in chosen], out, workers) if share]
-        jobs = [(name, seeds, epochs, str(out), base, eval_every, eval_samples, final_samples, share) for share in shares]
+        jobs = [(name, seeds, epochs, str(out), base, eval_every, eval_samples, final_samples, share, progress)
+                for share in shares]
         # spawn, not fork: a forked copy of a process that has run torch's thread pool can hang.
         with ProcessPoolExecutor(max_workers=max(1, len(jobs)), mp_context=multiprocessing.get_context("spawn"),
                                  initializer=_one_thread) as pool:
             list(pool.map(_worker, jobs))  # re-raises a worker's error here
     else:
-        _train_share([configs[i] for i in chosen], out, final_samples or DEFAULT_N, progress)
+        _train_share([configs[i] for i in chosen], out, final_samples or DEFAULT_N, progress, lines=False)
     return [read_result(run_dir(out, configs[i]) / RESULT_NAME) for i in chosen]
 
 
@@ -86,13 +87,35 @@ def _one_thread() -> None:
 
 
 def _worker(job: tuple) -> None:
-    """A worker process: train its share of a sweep's runs (no progress bars: several would interleave)."""
-    name, seeds, epochs, out, base, eval_every, eval_samples, final_samples, share = job
-    run_sweep(name, seeds, epochs, out, base, eval_every, eval_samples, final_samples, only=share, progress=False)
+    """A worker process: train its share of a sweep's runs, with progress as lines (several bars would interleave)."""
+    name, seeds, epochs, out, base, eval_every, eval_samples, final_samples, share, progress = job
+    configs = with_evaluation(sweep_configs(name, seeds, epochs, base), eval_every, eval_samples)
+    _train_share([configs[i] for i in share], Path(out), final_samples or DEFAULT_N, progress=False, lines=progress)
 
 
-def _train_share(configs: Sequence[TrainConfig], out: Path, n_final: int, progress: bool) -> None:
-    """Train the unfinished runs among configs, one stack per group, and write each one's results."""
+def progress_lines(group: Sequence[TrainState]) -> Callable[[TrainState], None]:
+    """An after-epoch callback printing a line per tenth of a stack's epochs (and its last): epoch, minutes, minutes left."""
+    t0, start, printed = time.time(), min(s.epoch for s in group), set()
+    labels = [label(s.config) for s in group]
+    runs = (f"{labels[0]} (seeds {', '.join(str(s.config.seed) for s in group)})" if len(set(labels)) == 1 else
+            ", ".join(f"{name} seed {s.config.seed}" for name, s in zip(labels, group)))  # e.g. a z_dim stack
+
+    def report(state: TrainState) -> None:
+        c, e = state.config, state.epoch
+        if e in printed or (e % max(1, c.epochs // 10) and e != c.epochs):
+            return
+        printed.add(e)  # once per epoch for the whole stack, whichever of its runs gets there first
+        spent = (time.time() - t0) / 60
+        left = f", about {spent * (c.epochs - e) / (e - start):.0f} min left" if start < e < c.epochs else ""
+        print(f"{runs}: epoch {e}/{c.epochs}, {spent:.1f} min{left}", flush=True)
+    return report
+
+
+def _train_share(configs: Sequence[TrainConfig], out: Path, n_final: int, progress: bool, lines: bool) -> None:
+    """Train the unfinished runs among configs, one stack per group, and write each one's results.
+
+    progress: a bar per stack (one process); lines: a line per tenth of each stack's epochs (worker processes).
+    """
     todo = [c for c in configs if finished_result(run_dir(out, c), c) is None]  # checks every run before training
     with ExitStack() as locks:
         for c in todo:  # one writer per run folder: a second sweep or a notebook is refused
@@ -104,7 +127,8 @@ def _train_share(configs: Sequence[TrainConfig], out: Path, n_final: int, progre
             write_config_json(run_dir(out, c) / "config.json", c)
         for group in group_by_stack(states):
             t0 = time.time()
-            fit_side_by_side(group, [run_dir(out, s.config) for s in group], progress=progress)
+            fit_side_by_side(group, [run_dir(out, s.config) for s in group], progress=progress,
+                             callback=progress_lines(group) if lines else None)
             seconds = (time.time() - t0) / len(group)
             for s in group:
                 write_run_results(s, run_dir(out, s.config), n_final, seconds)

@@ -168,3 +168,30 @@ def test_readme_quotes_notebook_06s_figures_from_the_shipped_runs():
     logits, smooth = (average_rows(study[f"sgd lr 0.1 z 100 {kind}"])[0]["FD_mnist"] for kind in ("logits", "smooth 0.1"))
     assert (f"logits gives {mean_std(logits, 'FD_mnist')} and one-sided label smoothing {mean_std(smooth, 'FD_mnist')}, "
             f"against {mean_std(fc[0]['FD_mnist'], 'FD_mnist')} for the same network") in readme
+
+
+def test_the_second_training_of_notebook_06s_study_is_what_the_readme_and_notebook_say():
+    """results/timing_06.json: the whole study timed in one go, and the second training's decisions on the loss."""
+    import json
+
+    import numpy as np
+
+    from gan_lab.config import SWEEPS
+    from gan_lab.notebook import shipped_results
+
+    timing = json.loads((shipped_results() / "timing_06.json").read_text())
+    sweeps = {rec["sweep"]: rec for rec in timing["sweeps"]}
+    assert set(sweeps) == {"beyond", "longer"}
+    for name, epochs in (("beyond", 100), ("longer", 300)):
+        rec = sweeps[name]
+        assert f"sweep {name} --seeds 3 --epochs {epochs} " in rec["command"] and rec["printed"].endswith(f"({rec['seconds']} s)")
+        assert len(rec["FD_mnist_by_seed"]) == len(SWEEPS[name]) and all(len(v) == 3 for v in rec["FD_mnist_by_seed"].values())
+    total = sum(rec["seconds"] for rec in timing["sweeps"]) / 60
+    readme = " ".join((NOTEBOOKS.parent / "README.md").read_text().split())
+    assert (f"`sweep beyond` took {sweeps['beyond']['seconds'] / 60:.1f} minutes and `sweep longer --epochs 300` "
+            f"{sweeps['longer']['seconds'] / 60:.1f}: the whole study in {total:.1f} minutes (goal 90;") in readme
+    assert total <= 90  # the notebook's conclusion says the study fits its time
+    second = sweeps["beyond"]["FD_mnist_by_seed"]
+    base = np.array(second["sgd lr 0.1 z 100"])
+    assert (np.array(second["sgd lr 0.1 z 100 logits"]) < base).all()  # "the logits runs were lower in every seed"
+    assert not (np.array(second["sgd lr 0.1 z 100 smooth 0.1"]) < base).all()  # "label smoothing stays dropped"

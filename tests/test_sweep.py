@@ -153,3 +153,18 @@ def test_lr_plot_shows_the_shipped_lr_study():
     assert list(sgd.get_xdata()) == lrs
     expected = [rows[f"sgd lr {lr:g} z 100"]["FD_mnist"]["mean"] for lr in lrs]
     assert list(sgd.get_ydata()) == pytest.approx(expected)
+
+
+def test_worker_processes_report_progress_as_lines_unless_told_not_to(tmp_path):
+    root = make_tiny_root(tmp_path / "data", n_train=640)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    args = [sys.executable, "-m", "gan_lab", *_sweep_args(root, tmp_path / "sweep")]
+    r = subprocess.run([a for a in args if a != "--no-progress"], env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    for epoch in (1, 2, 3):  # each stack (here of runs of different z_dim) says where it is after each epoch
+        lines = [line for line in r.stdout.splitlines() if f": epoch {epoch}/3, " in line]
+        for z in (20, 50, 100, 200):
+            assert sum(f"sgd lr 0.1 z {z} seed 0" in line for line in lines) == 1, r.stdout
+    assert "min left" in r.stdout
+    quiet = subprocess.run(args + ["--epochs", "4"], env=env, capture_output=True, text=True)  # resumes to epoch 4
+    assert quiet.returncode == 0 and "epoch 4/4" not in quiet.stdout, quiet.stdout
