@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import sys
 import time
 from concurrent.futures import BrokenExecutor
@@ -31,7 +30,7 @@ from .metrics import (DEFAULT_N, K_NEIGHBOURS, MIN_N, bootstrap_intervals, compu
 from .models import generate
 from .plotting import write_run_files
 from .study import format_summary, write_summary
-from .sweep import EVAL_EVERY, EVAL_SAMPLES, SWEEPS, run_sweep, sweep_configs
+from .sweep import EVAL_EVERY, EVAL_SAMPLES, SWEEPS, default_workers, run_sweep, sweep_configs
 from .train import fit
 
 DATA_ROOT_HELP = "dataset folder (default: $GAN_LAB_DATA_DIR, else ./data)"
@@ -256,11 +255,6 @@ def add_sweep_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-root", default=None, help=DATA_ROOT_HELP)
     p.add_argument("--train-images", type=int, default=None, help="use only the first N training images (quick runs)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bars (one process) or lines (--workers 2 or more)")
-
-
-def default_workers(device: str) -> int:
-    """2 processes on a CPU with 2+ cores (one thread each beats two threads in one), else 1 (one GPU)."""
-    return 2 if resolve_device(device).type == "cpu" and (os.cpu_count() or 1) >= 2 else 1
 
 
 def cmd_sweep(a: argparse.Namespace) -> int:

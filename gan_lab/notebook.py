@@ -16,7 +16,7 @@ from .files import LOCK_NAME
 from .metrics import DEFAULT_N, evaluate_generator
 from .runfiles import HISTORY_NAME, SAMPLES_NAME
 from .study import RunResult, format_summary, load_study, study_rows
-from .sweep import EVAL_EVERY, EVAL_SAMPLES, run_sweep
+from .sweep import EVAL_EVERY, EVAL_SAMPLES, default_workers, run_sweep
 from .train import fit, total_steps
 
 # The one place that names the repository (README: "Repository address"). The notebooks' Colab
@@ -93,7 +93,8 @@ def notebook_study(name: str, work: str | Path, retrain: bool = False, smoke: bo
         run_seeds, run_epochs = (1, 2) if smoke else (seeds, epochs)
         base = TrainConfig(train_images=640 if smoke else None)
         run_sweep(name, run_seeds, run_epochs, out, base=base, eval_every=1 if smoke else EVAL_EVERY,
-                  eval_samples=500 if smoke else EVAL_SAMPLES, final_samples=500 if smoke else DEFAULT_N)
+                  eval_samples=500 if smoke else EVAL_SAMPLES, final_samples=500 if smoke else DEFAULT_N,
+                  workers=default_workers(base.device))  # as `python -m gan_lab sweep` does, and its timings assume
         trained = load_study(out, name, run_seeds, run_epochs, base)
         if len(trained) < len(SWEEPS[name]):  # every configuration must read back, or the table would hide it
             raise RuntimeError(f"only {sorted(trained)} of the '{name}' study read back from {out}")

@@ -3,15 +3,18 @@
 A sweep's runs live in one folder, one subfolder per run (named by TrainConfig.run_name). Each run is
 checkpointed exactly as `fit` does (every epoch; every second one with Adam), so a killed sweep
 resumes: finished runs are skipped, unfinished ones continue from their last checkpoint. With
-workers > 1 the runs are spread over processes (concurrent.futures), each on one thread.
+workers > 1 the runs are spread over processes (concurrent.futures), each on one thread; their progress
+lines reach the parent through a queue and are printed there, so a notebook cell shows them too.
 """
 from __future__ import annotations
 
 import io
 import json
 import multiprocessing
+import os
+import queue
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Callable, Optional, Sequence
@@ -22,7 +25,7 @@ import torch
 from .checkpoint import (CHECKPOINT_NAME, EMA_GENERATOR_NAME, GENERATOR_NAME, RESULT_NAME, CheckpointError, finished_result,
                          load_checkpoint, read_result, resume_state, write_config_json, write_generator_file,
                          write_result)
-from .config import SWEEPS, TrainConfig, label, sweep_configs  # noqa: F401 (SWEEPS: part of the sweep API)
+from .config import SWEEPS, TrainConfig, label, resolve_device, sweep_configs  # noqa: F401 (SWEEPS: part of the sweep API)
 from .files import atomic_write, run_lock
 from .metrics import DEFAULT_N, evaluate_generator
 from .stack import fit_side_by_side, group_by_stack
@@ -72,18 +75,74 @@ def run_sweep(name: str, seeds: int, epochs: int, out: str | Path, base: Optiona
         shares = [[chosen[i] for i in share] for share in balance([configs[i] for i in chosen], out, workers) if share]
         jobs = [(name, seeds, epochs, str(out), base, eval_every, eval_samples, final_samples, share, progress)
                 for share in shares]
-        # spawn, not fork: a forked copy of a process that has run torch's thread pool can hang.
-        with ProcessPoolExecutor(max_workers=max(1, len(jobs)), mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=_one_thread) as pool:
-            list(pool.map(_worker, jobs))  # re-raises a worker's error here
+        _run_in_workers(jobs)
     else:
         _train_share([configs[i] for i in chosen], out, final_samples or DEFAULT_N, progress, lines=False)
     return [read_result(run_dir(out, configs[i]) / RESULT_NAME) for i in chosen]
 
 
-def _one_thread() -> None:
-    """Each worker computes on one thread: on a small CPU two processes of one thread beat one of two."""
+def _run_in_workers(jobs: Sequence[tuple]) -> None:
+    """Run each job in its own worker process, printing their progress lines here as they come."""
+    # spawn, not fork: a forked copy of a process that has run torch's thread pool can hang.
+    context = multiprocessing.get_context("spawn")
+    lines = context.Queue()
+    with ProcessPoolExecutor(max_workers=max(1, len(jobs)), mp_context=context, initializer=_start_worker,
+                             initargs=(lines,)) as pool:
+        futures = [pool.submit(_worker, job) for job in jobs]
+        try:
+            _print_lines_until_done(lines, futures)
+        except KeyboardInterrupt:  # a notebook's interrupt reaches this process only: stop the workers too
+            _stop_workers(pool)
+            raise
+        for f in futures:
+            f.result()  # re-raises a worker's error here
+    _print_lines_until_done(lines, [])  # the workers have exited: what they sent last is in the queue now
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End the worker processes now; each run resumes from its last checkpoint when the sweep is run again."""
+    # Else leaving the pool waits for the runs to finish (many minutes) while their run folders stay locked.
+    if hasattr(pool, "terminate_workers"):  # Python 3.14 and later
+        pool.terminate_workers()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+def default_workers(device: str = "auto") -> int:
+    """2 processes on a CPU with 2+ cores (one thread each beats two threads in one), else 1 (one GPU)."""
+    return 2 if resolve_device(device).type == "cpu" and (os.cpu_count() or 1) >= 2 else 1
+
+
+_progress_queue = None  # in a worker process: where its progress lines go (the parent prints them)
+
+
+def _start_worker(lines) -> None:
+    """Each worker computes on one thread (on a small CPU two processes of one thread beat one of two)."""
+    global _progress_queue
     torch.set_num_threads(1)
+    _progress_queue = lines
+
+
+def _say(text: str) -> None:
+    """Print a progress line, through the parent when in a worker: a worker's own stdout may show nowhere (Colab)."""
+    if _progress_queue is None:
+        print(text, flush=True)
+    else:
+        _progress_queue.put(text)
+
+
+def _print_lines_until_done(lines, futures: Sequence[Future]) -> None:
+    """Print the workers' progress lines as they come, until every worker has finished or failed."""
+    while True:
+        done = all(f.done() for f in futures)  # read before draining, so no line sent before the end is missed
+        try:
+            while True:
+                print(lines.get(timeout=0.5), flush=True)
+        except queue.Empty:
+            if done:
+                return
 
 
 def _worker(job: tuple) -> None:
@@ -107,7 +166,7 @@ def progress_lines(group: Sequence[TrainState]) -> Callable[[TrainState], None]:
         printed.add(e)  # once per epoch for the whole stack, whichever of its runs gets there first
         spent = (time.time() - t0) / 60
         left = f", about {spent * (c.epochs - e) / (e - start):.0f} min left" if start < e < c.epochs else ""
-        print(f"{runs}: epoch {e}/{c.epochs}, {spent:.1f} min{left}", flush=True)
+        _say(f"{runs}: epoch {e}/{c.epochs}, {spent:.1f} min{left}")
     return report
 
 

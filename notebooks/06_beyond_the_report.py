@@ -92,7 +92,9 @@ from gan_lab.sweep import step_cost
 # smoothing runs while the machine also ran tests), so they are high; section 6 ends with the whole study
 # trained again in one go on an unloaded machine, and timed. Metrics are measured every 10 epochs on 2,000 samples (every 2 epochs for
 # the convolutional pair; for runs shorter than that, at their end) and after the last epoch on 10,000
-# samples, for $G$ itself and for each average. `RETRAIN = True` trains the study again into your work folder (a rerun resumes); in CI
+# samples, for $G$ itself and for each average. `RETRAIN = True` trains the study again into your work folder (on a CPU with
+# two or more cores in two worker processes, as `python -m gan_lab sweep` does, each printing its progress below the cell;
+# a rerun resumes); in CI
 # (smoke mode) the cell trains a tiny version to check that path, and the notebook then shows the
 # shipped results.
 

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from gan_lab import cli, load_checkpoint
+from gan_lab.config import TrainConfig
 from gan_lab.runfiles import read_history
 from gan_lab.study import format_summary, load_results, summarize
 from gan_lab.sweep import RESULT_NAME, SWEEPS, balance, sweep_configs, with_evaluation
@@ -168,3 +169,36 @@ def test_worker_processes_report_progress_as_lines_unless_told_not_to(tmp_path):
     assert "min left" in r.stdout
     quiet = subprocess.run(args + ["--epochs", "4"], env=env, capture_output=True, text=True)  # resumes to epoch 4
     assert quiet.returncode == 0 and "epoch 4/4" not in quiet.stdout, quiet.stdout
+
+
+def _tiny_base(tmp_path) -> TrainConfig:
+    return TrainConfig(data_root=str(make_tiny_root(tmp_path / "data", n_train=640)), train_images=640, device="cpu")
+
+
+def test_worker_progress_lines_are_printed_by_the_calling_process(tmp_path, capsys):
+    """A notebook shows only what its own process prints (on Colab a worker's stdout is shown nowhere)."""
+    from gan_lab.sweep import run_sweep
+    run_sweep("zdim", 1, 2, tmp_path / "sweep", base=_tiny_base(tmp_path), eval_every=0, final_samples=200, workers=2)
+    out = capsys.readouterr().out  # sys.stdout of this process only, not what child processes write to the terminal
+    for z in (20, 50, 100, 200):
+        assert any(f"z {z} seed 0" in line and ": epoch 2/2, " in line for line in out.splitlines()), out
+
+
+def test_an_interrupted_sweep_stops_its_workers_and_resumes(tmp_path, monkeypatch, capsys):
+    """Interrupting the kernel reaches the parent only: the workers must stop too, not train on for minutes."""
+    from gan_lab import sweep
+    out, base = tmp_path / "sweep", _tiny_base(tmp_path)
+
+    def interrupt_after_first_line(lines, futures):
+        print(lines.get(timeout=120))  # the workers are training
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sweep, "_print_lines_until_done", interrupt_after_first_line)
+    with pytest.raises(KeyboardInterrupt):
+        sweep.run_sweep("zdim", 1, 30, out, base=base, eval_every=0, final_samples=200, workers=2)
+    configs = with_evaluation(sweep_configs("zdim", 1, 30, base), 0, sweep.EVAL_SAMPLES)
+    finished = [c for c in configs if (sweep.run_dir(out, c) / RESULT_NAME).exists()]
+    assert len(finished) < 4 and all(sweep.run_dir(out, c).is_dir() for c in configs)  # stopped, not waited for
+    monkeypatch.undo()
+    results = sweep.run_sweep("zdim", 1, 30, out, base=base, eval_every=0, final_samples=200, workers=2)
+    assert [r["epochs"] for r in results] == [30] * 4  # the run folders were unlocked and resume
