@@ -381,8 +381,9 @@ gan_lab.plot_grids({"convolutional G, seed 0": CONV[0].final_samples,
 # seed by seed, and their recall (the report's network stops at 100 epochs, a little short of equal
 # cost, and its curve is still falling there). But the convolutional curve is flat over its last epochs,
 # within the spread between seeds: more epochs at this setting would not bring it near the goal of 10.
-# *A hypothesis, not tested here:* this small pair (16 and 32 maps in $G$) is limited by its size, and a
-# wider one, or a different loss, is what would go further.
+# What limits it is not tested in this notebook. The pair is small (16 and 32 maps in $G$), but it is also
+# trained at a constant rate, five times DCGAN's; a wider pair, a decaying rate or another loss are the
+# experiments that would tell which of these holds it back.
 #
 # ## 4. A conditional GAN: ask for a digit
 #
