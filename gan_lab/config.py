@@ -25,6 +25,7 @@ MAX_HIDDEN_DIM = 8192
 MAX_EPOCHS = 100_000
 MAX_SAMPLES = 200_000  # generated images in one call: 200,000 x 784 floats is 630 MB
 MAX_SEED = 2**32 - 1
+MAX_R1 = 1000  # R1 weights in use are about 0.1 to 100
 
 
 def _bad(name: str, value: Any, allowed: str) -> ValueError:
@@ -109,6 +110,7 @@ class TrainConfig:
     ema: tuple = ()  # decays of moving averages of G's weights to keep (e.g. (0.999,)); the first is saved
     label_smoothing: float = 0.0  # one-sided: D's target for real images is 1 - label_smoothing
     lr_decay: str = "none"  # 'linear': in epoch e (from 0) both rates are lr * (1 - e / epochs)
+    r1: float = 0.0  # R1 penalty weight: D's loss gains r1/2 * mean |grad of D's logit at real images|^2
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -154,6 +156,7 @@ class TrainConfig:
             raise _bad("label_smoothing", s, "a number in [0, 0.5), e.g. 0.1 (D's target for real images: 0.9)")
         if self.lr_decay not in LR_DECAYS:
             raise _bad("lr_decay", self.lr_decay, f"one of {', '.join(LR_DECAYS)}")
+        self._check_r1()
         resolve_device(self.device)
 
     def lr_factor(self, epoch: int) -> float:
@@ -161,6 +164,12 @@ class TrainConfig:
         if self.lr_decay == "linear":  # down to lr / epochs in the last epoch, never 0
             return 1.0 - min(epoch, self.epochs - 1) / self.epochs
         return 1.0
+
+    def _check_r1(self) -> None:
+        if not isinstance(self.r1, (int, float)) or isinstance(self.r1, bool) or not 0 <= self.r1 <= MAX_R1:
+            raise _bad("r1", self.r1, f"a number in [0, {MAX_R1}], e.g. 10 (0: no penalty)")
+        if self.r1 and not self.logits:  # the penalty is on D's logit, as in Mescheder et al. 2018
+            raise _bad("r1", self.r1, "a penalty on D's logits only: set logits=True too")
 
     def _check_betas(self) -> None:
         if self.optimizer != "adam":
@@ -224,7 +233,7 @@ class TrainConfig:
 
 
 # Fields added after runs were shipped, with the value those runs had: left out of run_name at that value.
-LATER_FIELDS = {"logits": False, "arch": "fc", "ema": [], "label_smoothing": 0.0, "lr_decay": "none"}
+LATER_FIELDS = {"logits": False, "arch": "fc", "ema": [], "label_smoothing": 0.0, "lr_decay": "none", "r1": 0.0}
 # Fields that may differ when resuming a run: extending the schedule is fine, the rest is not.
 RESUMABLE_CHANGES = ("epochs", "max_steps", "device", "data_root", "eval_every", "eval_samples")
 
@@ -268,7 +277,7 @@ def label(config: TrainConfig) -> str:
     b1 = f" b1 {config.betas[0]:g}" if config.optimizer == "adam" else ""
     extras = [config.arch] if config.arch != "fc" else []
     extras += ["logits"] * config.logits + [f"smooth {config.label_smoothing:g}"] * bool(config.label_smoothing)
-    extras += [f"{config.lr_decay} decay"] * (config.lr_decay != "none")
+    extras += [f"{config.lr_decay} decay"] * (config.lr_decay != "none") + [f"R1 {config.r1:g}"] * bool(config.r1)
     return " ".join([f"{config.optimizer} {lr}{b1} z {config.z_dim}", *extras])
 
 

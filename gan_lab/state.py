@@ -53,6 +53,13 @@ def per_run_mean(values: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
     return values.detach().reshape(*like.shape, -1).mean(-1)
 
 
+def r1_penalty(D_x: torch.Tensor, x_real: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """Mean of |grad of D's output w.r.t. each real image|^2, one per run like `like` (a loss): R1's penalty."""
+    # Summing the outputs is exact: each image's output depends on that image alone (D has no batch norm).
+    (grad,) = torch.autograd.grad(D_x.sum(), x_real, create_graph=True)  # create_graph: the penalty trains D
+    return grad.flatten(1).pow(2).sum(1).reshape(*like.shape, -1).mean(-1)
+
+
 class RunLoss(nn.Module):
     """BCE as nn.BCELoss (or, with logits, nn.BCEWithLogitsLoss), one mean per run for stacked runs.
 

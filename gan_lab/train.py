@@ -18,7 +18,7 @@ from .files import check_out_dir, run_lock
 from .metrics import evaluate_generator
 from .models import IMAGE_DIM
 from .state import (History, RunLoss, StepResult, TrainState, check_weights, ema_name, new_state, per_run_mean,
-                    sample_z, takes_logits, to_uint8, update_ema)
+                    r1_penalty, sample_z, takes_logits, to_uint8, update_ema)
 
 SATURATION_STREAK = 100  # consecutive saturated steps before we warn
 SYNC_EVERY = 50  # steps between reads of the losses: each read makes the CPU wait for the GPU
@@ -38,7 +38,7 @@ def frozen(model: nn.Module) -> Iterator[None]:
 def train_step(G: nn.Module, D: nn.Module, optD: torch.optim.Optimizer, optG: torch.optim.Optimizer,
                x_real: torch.Tensor, criterion: nn.Module = nn.BCELoss(), noise_gen=None, *,
                y_real: Optional[torch.Tensor] = None, real_label: float = 1.0,
-               g_loss: str = "non_saturating", train_g: bool = True) -> StepResult:
+               g_loss: str = "non_saturating", train_g: bool = True, r1: float = 0.0) -> StepResult:
     """One D step, then one G step, as in the report (BCE, lab_real = 1, lab_fake = 0).
 
     With criterion=nn.BCEWithLogitsLoss(), D must output logits; D_x and D_G_z are still reported as
@@ -46,7 +46,8 @@ def train_step(G: nn.Module, D: nn.Module, optD: torch.optim.Optimizer, optG: to
     and train_g=False (a D step only). Runs stacked side by side (gan_lab.stack) pass stacked G and D,
     every run's batch, a loss per run and a noise generator per run: the step is the same.
     Notebook 06: y_real (the batch's digit labels) makes it a conditional GAN, G(z, y) and D(x, y);
-    real_label < 1 is one-sided label smoothing (D's target for real images; G's stays 1).
+    real_label < 1 is one-sided label smoothing (D's target for real images; G's stays 1); r1 > 0 adds
+    the R1 penalty to D's loss (D must output logits).
     """
     if x_real[0].numel() == IMAGE_DIM and D not in _CHECKED_D:  # images, seen for the first time by this D
         check_real_images(x_real)
@@ -61,6 +62,8 @@ def train_step(G: nn.Module, D: nn.Module, optD: torch.optim.Optimizer, optG: to
 
     # (1) Train D: real images should score 1, generated images 0.
     optD.zero_grad()
+    if r1:  # the penalty needs the gradient of D's output with respect to the real images
+        x_real = x_real.detach().requires_grad_(True)
     D_x = D(x_real, *y)
     # One-sided label smoothing (Salimans et al. 2016): real_label = 0.9 keeps D from growing over-confident.
     lossD_real = criterion(D_x, lab_real * real_label)
@@ -69,6 +72,8 @@ def train_step(G: nn.Module, D: nn.Module, optD: torch.optim.Optimizer, optG: to
     D_G_z = D(x_gen.detach(), *y)  # detach: this loss trains D only, so no gradient flows into G
     lossD_fake = criterion(D_G_z, lab_fake)
     lossD = lossD_real + lossD_fake
+    if r1:  # R1 (Mescheder et al. 2018): penalising the slope of D's logit at real images damps D and G's circling
+        lossD = lossD + r1 / 2 * r1_penalty(D_x, x_real, lossD)
     lossD.sum().backward()  # sum(): one loss per run when runs are stacked; a single loss is its own sum
     optD.step()
 
@@ -99,7 +104,7 @@ class Single:
         s = self.state
         self.G, self.D, self.optD, self.optG, self.noise_gen = s.G, s.D, s.optD, s.optG, s.noise_gen
         self.criterion = RunLoss(s.config.logits)
-        self.real_label = 1 - s.config.label_smoothing
+        self.real_label, self.r1 = 1 - s.config.label_smoothing, s.config.r1
         self.ema = s.ema
 
     def batch(self, xs: Sequence) -> torch.Tensor | tuple:
@@ -230,7 +235,7 @@ def _run_epoch(runner: Callable, states: list[TrainState], loaders: dict, ends: 
         batch = run.batch([next(iters[id(s)]) for s in live])
         x_real, y_real = batch if isinstance(batch, tuple) else (batch, None)
         pending.append(train_step(run.G, run.D, run.optD, run.optG, x_real, run.criterion, run.noise_gen,
-                                  y_real=y_real, real_label=run.real_label))
+                                  y_real=y_real, real_label=run.real_label, r1=run.r1))
         if run.ema:
             update_ema(run.ema, run.G, live[0].config.ema)
         last = min(ends[id(s)] for s in live) == live[0].step + len(pending)

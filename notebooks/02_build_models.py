@@ -509,8 +509,10 @@ assert n_changed(D1, D) == 0, "the G step must leave D unchanged (optG holds onl
 # $D$ step with labels 1 (real) and 0 (generated) and `.detach()`, then a $G$ step with the non-saturating
 # loss BCE(D(G(z)), 1), in which `frozen(D)` keeps $D$'s weights out of the gradient computation. It draws $z$
 # with `sample_z`, the function of Exercise 2.3. Here is its code; the `.sum()` and the returned tensors let
-# the same step train many runs side by side and read their losses in blocks, and the two options serve the
-# toy GAN of notebook 01:
+# the same step train many runs side by side and read their losses in blocks. Of its options, `g_loss` and
+# `train_g` serve the toy GAN of notebook 01; `y_real`, `real_label` and `r1` serve later extensions (a
+# conditional GAN, label smoothing, a gradient penalty on $D$), which the command line offers and notebook 06
+# uses the first two of:
 
 # %%
 print(inspect.getsource(gan_lab.train_step))

@@ -1,4 +1,5 @@
 """Notebook 06's additions: averages of G, one-sided label smoothing, conditional and convolutional networks."""
+import copy
 import json
 from types import SimpleNamespace
 
@@ -26,6 +27,9 @@ from gan_lab.train import train_step
     ("label_smoothing", 0.5, "label_smoothing=0.5 is not allowed: a number in [0, 0.5)"),
     ("label_smoothing", -0.1, "label_smoothing=-0.1 is not allowed"),
     ("label_smoothing", True, "label_smoothing=True is not allowed"),
+    ("r1", -1, "r1=-1 is not allowed: a number in [0, 1000]"),
+    ("r1", "10", "r1='10' is not allowed"),
+    ("r1", 10, "r1=10 is not allowed: a penalty on D's logits only: set logits=True too"),
 ])
 def test_bad_settings_are_named(field, value, fragment):
     with pytest.raises(ValueError) as e:
@@ -37,8 +41,9 @@ def test_runs_from_before_the_new_settings_keep_their_folder_names():
     """The shipped runs are found by name: the new fields at their defaults must not change it."""
     assert TrainConfig(lr_d=0.1, lr_g=0.1).run_name() == "sgd_lrd0.1_lrg0.1_z100_b64_s0_a7c69768"
     assert TrainConfig(arch="conv").run_name().startswith("conv_sgd_")
-    names = {TrainConfig(ema=(0.999,)).run_name(), TrainConfig(label_smoothing=0.1).run_name(), TrainConfig().run_name()}
-    assert len(names) == 3
+    names = {TrainConfig(ema=(0.999,)).run_name(), TrainConfig(label_smoothing=0.1).run_name(), TrainConfig().run_name(),
+             TrainConfig(logits=True).run_name(), TrainConfig(logits=True, r1=10).run_name()}
+    assert len(names) == 5
 
 
 def test_label_smoothing_is_one_sided():
@@ -55,6 +60,30 @@ def test_label_smoothing_is_one_sided():
     x = torch.rand(4, 1, 28, 28) * 2 - 1
     train_step(G, D, optD, optG, x, Recording(), torch.Generator().manual_seed(0), real_label=0.9)
     assert targets == [[pytest.approx(0.9)], [0.0], [1.0]]  # D on real, D on generated, G
+
+
+@pytest.mark.parametrize("arch", ["fc", "conv"])
+def test_r1_adds_the_mean_squared_slope_of_ds_logit_at_the_real_images_and_trains_d_with_it(arch):
+    """lossD with r1 = lossD without + r1/2 * mean over images of |d logit / d image|^2, each image on its own,
+    and D's SGD step moves its weights down that penalty's gradient too."""
+    G, D = build_models(seed=0, arch=arch, logits=True)
+    x = torch.rand(6, 1, 28, 28) * 2 - 1
+    slopes = [torch.autograd.grad(D(image[None]).sum(), image, create_graph=True)[0].pow(2).sum()
+              for image in x.clone().requires_grad_(True)]
+    expected_penalty = 5.0 * torch.stack(slopes).mean()  # r1 = 10
+    # allow_unused: the last bias shifts the logit alike for every image, so the slope does not depend on it.
+    penalty_grads = torch.autograd.grad(expected_penalty, list(D.parameters()), allow_unused=True)
+    penalty_grads = [torch.zeros_like(p) if g is None else g for p, g in zip(D.parameters(), penalty_grads)]
+    losses, D_after = {}, {}
+    for r1 in (0.0, 10.0):
+        G_r, D_r = copy.deepcopy(G), copy.deepcopy(D)
+        optD, optG = make_optimizers(TrainConfig(), G_r, D_r)  # SGD, lr 0.1
+        step = train_step(G_r, D_r, optD, optG, x, RunLoss(logits=True), torch.Generator().manual_seed(0), r1=r1)
+        losses[r1], D_after[r1] = step.lossD, list(D_r.parameters())
+    assert float(expected_penalty.detach()) > 1e-4  # a real penalty, not a vanishing one
+    assert losses[10.0] - losses[0.0] == pytest.approx(float(expected_penalty.detach()), rel=1e-4)
+    for with_r1, without, grad in zip(D_after[10.0], D_after[0.0], penalty_grads):
+        torch.testing.assert_close(with_r1 - without, -0.1 * grad, rtol=1e-3, atol=1e-7)
 
 
 def test_conditional_batches_keep_each_image_with_its_label(real_root):

@@ -60,11 +60,19 @@ def test_lr_decay_reaches_the_run(tiny_root, tmp_path):
     assert load_checkpoint(out / "checkpoint.pt")["optG"]["param_groups"][0]["lr"] == pytest.approx(0.05)  # epoch 2 of 2
 
 
+def test_r1_reaches_the_run(tiny_root, tmp_path):
+    out = tmp_path / "run"
+    assert main(["train", "--data-root", str(tiny_root), "--epochs", "1", "--batch-size", "32", "--device", "cpu",
+                 "--no-progress", "--out", str(out), "--logits", "--r1", "10"]) == 0
+    assert json.loads((out / "config.json").read_text())["r1"] == 10.0
+
+
 @pytest.mark.parametrize("bad,shown", [
     (["--z-dim", "0"], "z_dim=0"),
     (["--lr-d", "-1"], "lr_d=-1.0"),
     (["--optimizer", "sgd", "--beta1", "0.5"], "--beta1/--beta2 apply to --optimizer adam only"),
     (["--device", "cuda:7"], "device='cuda:7'"),
+    (["--r1", "10"], "r1=10.0 is not allowed: a penalty on D's logits only: set logits=True too"),
 ])
 def test_bad_input_is_one_error_line_and_exit_2(tmp_path, capsys, bad, shown):
     if "cuda:7" in bad and torch.cuda.device_count() > 7:
