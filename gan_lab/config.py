@@ -32,9 +32,13 @@ def _bad(name: str, value: Any, allowed: str) -> ValueError:
     return ValueError(f"{name}={value!r} is not allowed: {allowed}")
 
 
+def _is_number(value: Any) -> bool:
+    """An int or a float, but not a bool (True would pass for 1)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _check_lr(name: str, value: Any) -> None:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not ok or not math.isfinite(value) or value <= 0:
+    if not _is_number(value) or not math.isfinite(value) or value <= 0:
         raise _bad(name, value, "a learning rate must be a positive finite number, e.g. 0.1 or 2e-4")
 
 
@@ -144,7 +148,7 @@ class TrainConfig:
                 raise _bad("data_root", self.data_root, "a folder path (str or Path), or None for the default")
             object.__setattr__(self, "data_root", str(self.data_root))
         slope = self.leaky_slope
-        if not isinstance(slope, (int, float)) or isinstance(slope, bool) or not (0 <= slope < 1):
+        if not _is_number(slope) or not (0 <= slope < 1):
             raise _bad("leaky_slope", slope, "a number in [0, 1)")
         if not isinstance(self.logits, bool):
             raise _bad("logits", self.logits, "True or False")
@@ -152,7 +156,7 @@ class TrainConfig:
             raise _bad("arch", self.arch, f"one of {', '.join(ARCHS)}")
         self._check_ema()
         s = self.label_smoothing
-        if not isinstance(s, (int, float)) or isinstance(s, bool) or not 0 <= s < 0.5:
+        if not _is_number(s) or not 0 <= s < 0.5:
             raise _bad("label_smoothing", s, "a number in [0, 0.5), e.g. 0.1 (D's target for real images: 0.9)")
         if self.lr_decay not in LR_DECAYS:
             raise _bad("lr_decay", self.lr_decay, f"one of {', '.join(LR_DECAYS)}")
@@ -166,7 +170,7 @@ class TrainConfig:
         return 1.0
 
     def _check_r1(self) -> None:
-        if not isinstance(self.r1, (int, float)) or isinstance(self.r1, bool) or not 0 <= self.r1 <= MAX_R1:
+        if not _is_number(self.r1) or not 0 <= self.r1 <= MAX_R1:
             raise _bad("r1", self.r1, f"a number in [0, {MAX_R1}], e.g. 10 (0: no penalty)")
         if self.r1 and not self.logits:  # the penalty is on D's logit, as in Mescheder et al. 2018
             raise _bad("r1", self.r1, "a penalty on D's logits only: set logits=True too")
@@ -179,16 +183,14 @@ class TrainConfig:
         if self.betas is None:
             object.__setattr__(self, "betas", DEFAULT_BETAS["adam"])
         betas = tuple(self.betas) if isinstance(self.betas, (list, tuple)) else None
-        if betas is None or len(betas) != 2 or not all(
-            isinstance(b, (int, float)) and not isinstance(b, bool) and 0 <= b < 1 for b in betas
-        ):
+        if betas is None or len(betas) != 2 or not all(_is_number(b) and 0 <= b < 1 for b in betas):
             raise _bad("betas", self.betas, "two numbers in [0, 1), e.g. (0.5, 0.999)")
         object.__setattr__(self, "betas", (float(betas[0]), float(betas[1])))
 
     def _check_ema(self) -> None:
         decays = tuple(self.ema) if isinstance(self.ema, (list, tuple)) else None
         if decays is None or len(set(decays)) != len(decays) or not all(
-                isinstance(d, (int, float)) and not isinstance(d, bool) and 0 < d < 1 for d in decays):
+                _is_number(d) and 0 < d < 1 for d in decays):
             raise _bad("ema", self.ema, "a tuple of different decays in (0, 1), e.g. (0.999,), or () for none")
         object.__setattr__(self, "ema", tuple(float(d) for d in decays))
 
