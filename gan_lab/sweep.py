@@ -37,6 +37,8 @@ EVAL_SAMPLES = 2000  # samples per evaluation during training (the final one use
 # 3 runs on one 2-core CPU (one thread), 2026-12-05: cond 1.01-1.12, conv 11.2-11.6, Adam 1.11-1.12 (fc).
 STEP_COST = {"fc": 1.0, "cond": 1.1, "conv": 11.0}
 ADAM_STEP_COST = 1.1
+# The R1 penalty's extra backward pass through D: 6 epochs of the conv pair took 190 s with it, 129 s without.
+R1_STEP_COST = 1.5
 
 
 def run_dir(out: Path, config: TrainConfig) -> Path:
@@ -46,7 +48,8 @@ def run_dir(out: Path, config: TrainConfig) -> Path:
 
 def step_cost(config: TrainConfig) -> float:
     """The time of one of this run's steps, in steps of the report's network with SGD (STEP_COST)."""
-    return STEP_COST[config.arch] * (ADAM_STEP_COST if config.optimizer == "adam" else 1.0)
+    adam = ADAM_STEP_COST if config.optimizer == "adam" else 1.0
+    return STEP_COST[config.arch] * adam * (R1_STEP_COST if config.r1 else 1.0)
 
 
 def with_evaluation(configs: list[TrainConfig], eval_every: int, eval_samples: int) -> list[TrainConfig]:
@@ -200,8 +203,9 @@ def balance(configs: Sequence[TrainConfig], out: Path, workers: int) -> list[lis
     so each stack is trained once (on an H200 a step of 12 stacked runs took twice the time of one run's).
     Adam steps cost more than SGD steps (its update does more arithmetic), so they count ADAM_STEP_COST
     times; a step of the convolutional networks costs about 11 of the report's (STEP_COST).
-    Longest stack first, each to the least loaded worker; when there are more workers than stacks, the
-    costliest stacks are split.
+    Longest stack first, each to the least loaded worker. The costliest stack is split while there are more
+    workers than stacks, and on a CPU also while it alone costs more than a worker's fair share (there
+    stacking the convolutional runs saves nothing, and a stack of three would outlast the rest of the sweep).
     """
     units: dict[tuple, list] = {}  # stack -> [steps left in all its runs, weighted by cost, run indices]
     for i, c in enumerate(configs):
@@ -220,7 +224,9 @@ def balance(configs: Sequence[TrainConfig], out: Path, workers: int) -> list[lis
         unit[0] += cost
         unit[1].append(i)
     stacks = sorted(units.values(), key=lambda u: (-u[0], u[1]))
-    while 0 < len(stacks) < workers and len(stacks[0][1]) > 1:  # idle workers: split the costliest stack
+    on_cpu = bool(configs) and resolve_device(configs[0].device).type == "cpu"
+    fair_share = sum(cost for cost, _ in stacks) / workers if on_cpu else float("inf")
+    while stacks and len(stacks[0][1]) > 1 and (len(stacks) < workers or stacks[0][0] > fair_share):
         cost, runs = stacks.pop(0)
         half = (len(runs) + 1) // 2
         parts = [[cost * half / len(runs), runs[:half]], [cost * (len(runs) - half) / len(runs), runs[half:]]]
