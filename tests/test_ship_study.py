@@ -1,10 +1,12 @@
 """Shipping a study into results/ (tools/ship_study.py), and reading a study back in a notebook's smoke mode."""
 import importlib.util
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from gan_lab.checkpoint import read_result, write_result
 from gan_lab.config import SWEEPS, TrainConfig
 from gan_lab.notebook import notebook_study
 from gan_lab.study import load_study
@@ -70,6 +72,23 @@ def test_shipping_refuses_to_overwrite_or_to_pass_the_budget(longer_runs, tmp_pa
     assert all((results / n / "generator.pt").is_file() for n in names)
     with pytest.raises(SystemExit, match="does not hold these finished runs"):
         tool.ship(longer_runs, "longer", 2, 2, results, replace=True)
+
+
+def test_new_only_ships_the_missing_runs_and_keeps_the_others(longer_runs, tmp_path):
+    tool = load_tool()
+    results = tmp_path / "results"
+    results.mkdir()
+    tool.ship(longer_runs, "longer", 1, 2, results)
+    kept, changed = sorted(p for p in results.iterdir() if p.is_dir())
+    record = read_result(kept / "result.json")  # stands for a run trained at another time: other metrics
+    write_result(kept / "result.json", {**record, "metrics": {**record["metrics"], "FD_mnist": 1.0}})
+    shutil.rmtree(changed)  # stands for an entry whose settings changed: its old run was removed
+    tool.ship(longer_runs, "longer", 1, 2, results, new_only=True)
+    assert read_result(kept / "result.json")["metrics"]["FD_mnist"] == 1.0
+    assert (changed / "generator.pt").is_file() and (changed / "result.json").is_file()
+    assert len(load_study(results, "longer", 1, 2)) == len(SWEEPS["longer"])
+    with pytest.raises(SystemExit, match="already holds every run.*nothing is new"):
+        tool.ship(longer_runs, "longer", 1, 2, results, new_only=True)
 
 
 def test_a_smoke_study_prints_every_configuration_it_trained(tmp_path, monkeypatch, capsys):

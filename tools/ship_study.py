@@ -6,7 +6,8 @@ Each run of the named sweep is copied to results/<run name>/ with config.json, h
 --curves-only leaves out G's weights (generator.pt, generator_ema.pt) and coarsens the loss curves to at
 most --points points (block means over more steps): a long study's notebook section needs its curves, its
 final metrics and its fixed-noise grids, which history.npz and result.json hold, not its networks. A run
-already in results/ is never replaced unless --replace is given. The metrics read back from the copy must
+already in results/ is never replaced unless --replace is given; --new-only ships only the runs that results/
+does not hold yet and keeps the others (a study whose one entry changed). The metrics read back from the copy must
 equal the source's, and the copy is refused, before anything is written, if it would take results/ past
 its budget. summary_<name>.md and .json are written beside them.
 """
@@ -58,9 +59,12 @@ def tracked_bytes(results: Path) -> int:
 
 
 def ship(source: Path, name: str, seeds: int, epochs: int, results: Path, curves_only: bool = False,
-         points: int = 3000, replace: bool = False) -> int:
+         points: int = 3000, replace: bool = False, new_only: bool = False) -> int:
     """Copy the study's runs from source to results; returns the bytes added. Raises SystemExit on a problem."""
-    configs = sweep_configs(name, seeds, epochs)
+    study = sweep_configs(name, seeds, epochs)
+    configs = [c for c in study if not (results / c.run_name()).exists()] if new_only else study
+    if not configs:
+        raise SystemExit(f"{results} already holds every run of '{name}'; nothing is new")
     missing = [c.run_name() for c in configs if finished_result(source / c.run_name(), c) is None]
     if missing:
         raise SystemExit(f"{source} does not hold these finished runs of '{name}': {', '.join(missing)}")
@@ -82,13 +86,14 @@ def ship(source: Path, name: str, seeds: int, epochs: int, results: Path, curves
         for file_name, data in files.items():
             atomic_write(folder / file_name, lambda f, data=data: f.write(data))
     before, after = load_study(source, name, seeds, epochs), load_study(results, name, seeds, epochs)
+    copied = {c.run_name() for c in configs}
     for label, runs in before.items():
         for a, b in zip(runs, after.get(label, [])):
-            if (a.metrics, a.metrics_ema) != (b.metrics, b.metrics_ema):
+            if b.dir.name in copied and (a.metrics, a.metrics_ema) != (b.metrics, b.metrics_ema):
                 raise SystemExit(f"{b.dir}: its metrics differ from {a.dir}'s after copying")
-    if sum(map(len, after.values())) != len(configs):
-        raise SystemExit(f"only {sum(map(len, after.values()))} of {len(configs)} runs read back from {results}")
-    write_summary(results, name, configs)  # summary_<name>.md / .json, as the sweep writes them
+    if sum(map(len, after.values())) != len(study):
+        raise SystemExit(f"only {sum(map(len, after.values()))} of {len(study)} runs read back from {results}")
+    write_summary(results, name, study)  # summary_<name>.md / .json, as the sweep writes them
     print(f"shipped {len(configs)} runs of '{name}' into {results}: +{added / 1e6:.2f} MB, "
           f"{total / 1e6:.2f} MB of {BUDGET / 1e6:.0f} MB")
     return added
@@ -104,10 +109,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--curves-only", action="store_true", help="leave out G's weights and coarsen the loss curves")
     ap.add_argument("--points", type=int, default=3000, help="with --curves-only: the most points a loss curve keeps")
     ap.add_argument("--replace", action="store_true", help="overwrite runs already in results/")
+    ap.add_argument("--new-only", action="store_true", help="ship only the runs results/ does not hold; keep the others")
     a = ap.parse_args(argv)
     if a.points < 1:
         ap.error(f"--points {a.points} is not allowed: a positive number of points")
-    ship(a.source, a.name, a.seeds, a.epochs, a.results, a.curves_only, a.points, a.replace)
+    if a.replace and a.new_only:
+        ap.error("--replace and --new-only contradict each other: choose one")
+    ship(a.source, a.name, a.seeds, a.epochs, a.results, a.curves_only, a.points, a.replace, a.new_only)
 
 
 if __name__ == "__main__":
