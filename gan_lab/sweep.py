@@ -202,10 +202,10 @@ def balance(configs: Sequence[TrainConfig], out: Path, workers: int) -> list[lis
     Runs that would share a stack (the same settings but the seed, and the same steps done) stay together,
     so each stack is trained once (on an H200 a step of 12 stacked runs took twice the time of one run's).
     Adam steps cost more than SGD steps (its update does more arithmetic), so they count ADAM_STEP_COST
-    times; a step of the convolutional networks costs about 11 of the report's (STEP_COST).
-    Longest stack first, each to the least loaded worker. The costliest stack is split while there are more
-    workers than stacks, and on a CPU also while it alone costs more than a worker's fair share (there
-    stacking the convolutional runs saves nothing, and a stack of three would outlast the rest of the sweep).
+    times, and steps with the R1 penalty R1_STEP_COST times; a step of the convolutional networks costs about
+    11 of the report's (STEP_COST).
+    Longest stack first, each to the least loaded worker; when there are more workers than stacks, the
+    costliest stacks are split.
     """
     units: dict[tuple, list] = {}  # stack -> [steps left in all its runs, weighted by cost, run indices]
     for i, c in enumerate(configs):
@@ -224,9 +224,7 @@ def balance(configs: Sequence[TrainConfig], out: Path, workers: int) -> list[lis
         unit[0] += cost
         unit[1].append(i)
     stacks = sorted(units.values(), key=lambda u: (-u[0], u[1]))
-    on_cpu = bool(configs) and resolve_device(configs[0].device).type == "cpu"
-    fair_share = sum(cost for cost, _ in stacks) / workers if on_cpu else float("inf")
-    while stacks and len(stacks[0][1]) > 1 and (len(stacks) < workers or stacks[0][0] > fair_share):
+    while 0 < len(stacks) < workers and len(stacks[0][1]) > 1:  # idle workers: split the costliest stack
         cost, runs = stacks.pop(0)
         half = (len(runs) + 1) // 2
         parts = [[cost * half / len(runs), runs[:half]], [cost * (len(runs) - half) / len(runs), runs[half:]]]
