@@ -75,6 +75,8 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
                    help="linear: both learning rates fall by lr/epochs after every epoch (default: none, constant)")
     p.add_argument("--r1", type=float, default=0.0, metavar="GAMMA",
                    help="R1 penalty on D: GAMMA/2 x mean |gradient of D's logit at real images|^2, e.g. 10; needs --logits (default: 0, none)")
+    p.add_argument("--r1-every", type=int, default=1, metavar="K",
+                   help="lazy R1: the penalty, times K, on every K-th step only, e.g. 16 (default: 1, every step)")
     p.add_argument("--out", required=True, help="run folder: config.json, checkpoint.pt, history.csv, samples.u8, losses.png, samples.png")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt if it exists")
     p.add_argument("--overwrite", action="store_true",
@@ -95,7 +97,7 @@ def config_from_args(a: argparse.Namespace) -> TrainConfig:
                        epochs=a.epochs, max_steps=a.max_steps, seed=a.seed, device=a.device, data_path=a.data_path,
                        data_root=a.data_root, train_images=a.train_images,
                        eval_every=a.eval_every, logits=a.logits, arch=a.arch, ema=tuple(a.ema),
-                       label_smoothing=a.label_smoothing, lr_decay=a.lr_decay, r1=a.r1)
+                       label_smoothing=a.label_smoothing, lr_decay=a.lr_decay, r1=a.r1, r1_every=a.r1_every)
 
 
 def cmd_train(a: argparse.Namespace) -> int:

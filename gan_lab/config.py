@@ -26,6 +26,7 @@ MAX_EPOCHS = 100_000
 MAX_SAMPLES = 200_000  # generated images in one call: 200,000 x 784 floats is 630 MB
 MAX_SEED = 2**32 - 1
 MAX_R1 = 1000  # R1 weights in use are about 0.1 to 100
+MAX_R1_EVERY = 1000  # StyleGAN2 penalises every 16th step
 
 
 def _bad(name: str, value: Any, allowed: str) -> ValueError:
@@ -115,6 +116,7 @@ class TrainConfig:
     label_smoothing: float = 0.0  # one-sided: D's target for real images is 1 - label_smoothing
     lr_decay: str = "none"  # 'linear': in epoch e (from 0) both rates are lr * (1 - e / epochs)
     r1: float = 0.0  # R1 penalty weight: D's loss gains r1/2 * mean |grad of D's logit at real images|^2
+    r1_every: int = 1  # lazy R1: the penalty, times r1_every, only on every r1_every-th step (1: every step)
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -174,6 +176,9 @@ class TrainConfig:
             raise _bad("r1", self.r1, f"a number in [0, {MAX_R1}], e.g. 10 (0: no penalty)")
         if self.r1 and not self.logits:  # the penalty is on D's logit, as in Mescheder et al. 2018
             raise _bad("r1", self.r1, "a penalty on D's logits only: set logits=True too")
+        check_int("r1_every", self.r1_every, 1, MAX_R1_EVERY, "steps between penalised steps")
+        if self.r1_every > 1 and not self.r1:
+            raise _bad("r1_every", self.r1_every, "1 without a penalty: set r1 > 0 too")
 
     def _check_betas(self) -> None:
         if self.optimizer != "adam":
@@ -235,7 +240,8 @@ class TrainConfig:
 
 
 # Fields added after runs were shipped, with the value those runs had: left out of run_name at that value.
-LATER_FIELDS = {"logits": False, "arch": "fc", "ema": [], "label_smoothing": 0.0, "lr_decay": "none", "r1": 0.0}
+LATER_FIELDS = {"logits": False, "arch": "fc", "ema": [], "label_smoothing": 0.0, "lr_decay": "none", "r1": 0.0,
+                "r1_every": 1}
 # Fields that may differ when resuming a run: extending the schedule is fine, the rest is not.
 RESUMABLE_CHANGES = ("epochs", "max_steps", "device", "data_root", "eval_every", "eval_samples")
 
@@ -279,7 +285,7 @@ def label(config: TrainConfig) -> str:
     b1 = f" b1 {config.betas[0]:g}" if config.optimizer == "adam" else ""
     extras = [config.arch] if config.arch != "fc" else []
     extras += ["logits"] * config.logits + [f"smooth {config.label_smoothing:g}"] * bool(config.label_smoothing)
-    extras += [f"{config.lr_decay} decay"] * (config.lr_decay != "none") + [f"R1 {config.r1:g}"] * bool(config.r1)
+    extras += [f"{config.lr_decay} decay"] * (config.lr_decay != "none") + [f"R1 {config.r1:g}" + f" every {config.r1_every}" * (config.r1_every > 1)] * bool(config.r1)
     return " ".join([f"{config.optimizer} {lr}{b1} z {config.z_dim}", *extras])
 
 

@@ -161,7 +161,7 @@ class Stack:
         _stack_optimizer_state(self.optD, [s.optD for s in self.states], self.D)
         _stack_optimizer_state(self.optG, [s.optG for s in self.states], self.G)
         self.criterion = RunLoss(c.logits, runs=len(self.states))
-        self.real_label, self.r1 = 1 - c.label_smoothing, c.r1
+        self.real_label, self.r1, self.r1_every = 1 - c.label_smoothing, c.r1, c.r1_every
         self.noise_gen = [s.noise_gen for s in self.states]
         self.ema = [StackedModule([s.ema[i] for s in self.states]).requires_grad_(False) for i in range(len(c.ema))]
 
@@ -223,7 +223,7 @@ def stack_key(state: TrainState) -> tuple:
     shapes = tuple((n, _shape_apart_from_z(m, n, p)) for m in (state.G, state.D) for n, p in m.named_parameters())
     return (type(state.G).__name__, type(state.D).__name__, shapes, c.optimizer, c.lr_d, c.lr_g, c.betas,
             c.batch_size, c.dataset, c.data_root, c.train_images, str(state.device), c.logits, c.arch, c.ema,
-            c.label_smoothing, c.r1, c.lr_decay, c.epochs if c.lr_decay != "none" else None, state.step,
+            c.label_smoothing, c.r1, c.r1_every, c.lr_decay, c.epochs if c.lr_decay != "none" else None, state.step,
             state.step_in_epoch)
 
 

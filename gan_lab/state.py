@@ -53,6 +53,11 @@ def per_run_mean(values: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
     return values.detach().reshape(*like.shape, -1).mean(-1)
 
 
+def lazy_r1(r1: float, every: int, steps_done: int) -> float:
+    """R1's weight for the next step: r1 * every on every every-th step, else 0 (lazy R1, Karras et al. 2020)."""
+    return r1 * every if steps_done % every == 0 else 0.0
+
+
 def r1_penalty(D_x: torch.Tensor, x_real: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
     """Mean of |grad of D's output w.r.t. each real image|^2, one per run like `like` (a loss): R1's penalty."""
     # Summing the outputs is exact: each image's output depends on that image alone (D has no batch norm).

@@ -49,7 +49,8 @@ def run_dir(out: Path, config: TrainConfig) -> Path:
 def step_cost(config: TrainConfig) -> float:
     """The time of one of this run's steps, in steps of the report's network with SGD (STEP_COST)."""
     adam = ADAM_STEP_COST if config.optimizer == "adam" else 1.0
-    return STEP_COST[config.arch] * adam * (R1_STEP_COST if config.r1 else 1.0)
+    r1 = 1.0 + (R1_STEP_COST - 1.0) / config.r1_every if config.r1 else 1.0  # lazy R1 pays on every k-th step
+    return STEP_COST[config.arch] * adam * r1
 
 
 def with_evaluation(configs: list[TrainConfig], eval_every: int, eval_samples: int) -> list[TrainConfig]:

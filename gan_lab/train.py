@@ -17,8 +17,8 @@ from .data import TensorBatches, check_real_images, load_dataset, load_images, l
 from .files import check_out_dir, run_lock
 from .metrics import evaluate_generator
 from .models import IMAGE_DIM
-from .state import (History, RunLoss, StepResult, TrainState, check_weights, ema_name, new_state, per_run_mean,
-                    r1_penalty, sample_z, takes_logits, to_uint8, update_ema)
+from .state import (History, RunLoss, StepResult, TrainState, check_weights, ema_name, lazy_r1, new_state,
+                    per_run_mean, r1_penalty, sample_z, takes_logits, to_uint8, update_ema)
 
 SATURATION_STREAK = 100  # consecutive saturated steps before we warn
 SYNC_EVERY = 50  # steps between reads of the losses: each read makes the CPU wait for the GPU
@@ -104,7 +104,7 @@ class Single:
         s = self.state
         self.G, self.D, self.optD, self.optG, self.noise_gen = s.G, s.D, s.optD, s.optG, s.noise_gen
         self.criterion = RunLoss(s.config.logits)
-        self.real_label, self.r1 = 1 - s.config.label_smoothing, s.config.r1
+        self.real_label, self.r1, self.r1_every = 1 - s.config.label_smoothing, s.config.r1, s.config.r1_every
         self.ema = s.ema
 
     def batch(self, xs: Sequence) -> torch.Tensor | tuple:
@@ -235,7 +235,8 @@ def _run_epoch(runner: Callable, states: list[TrainState], loaders: dict, ends: 
         batch = run.batch([next(iters[id(s)]) for s in live])
         x_real, y_real = batch if isinstance(batch, tuple) else (batch, None)
         pending.append(train_step(run.G, run.D, run.optD, run.optG, x_real, run.criterion, run.noise_gen,
-                                  y_real=y_real, real_label=run.real_label, r1=run.r1))
+                                  y_real=y_real, real_label=run.real_label,
+                                  r1=lazy_r1(run.r1, run.r1_every, live[0].step + len(pending))))
         if run.ema:
             update_ema(run.ema, run.G, live[0].config.ema)
         last = min(ends[id(s)] for s in live) == live[0].step + len(pending)

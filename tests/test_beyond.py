@@ -30,6 +30,9 @@ from gan_lab.train import train_step
     ("r1", -1, "r1=-1 is not allowed: a number in [0, 1000]"),
     ("r1", "10", "r1='10' is not allowed"),
     ("r1", 10, "r1=10 is not allowed: a penalty on D's logits only: set logits=True too"),
+    ("r1_every", 0, "r1_every=0 is not allowed"),
+    ("r1_every", 2.0, "r1_every=2.0 is not allowed"),
+    ("r1_every", 4, "r1_every=4 is not allowed: 1 without a penalty: set r1 > 0 too"),
 ])
 def test_bad_settings_are_named(field, value, fragment):
     with pytest.raises(ValueError) as e:
@@ -42,8 +45,9 @@ def test_runs_from_before_the_new_settings_keep_their_folder_names():
     assert TrainConfig(lr_d=0.1, lr_g=0.1).run_name() == "sgd_lrd0.1_lrg0.1_z100_b64_s0_a7c69768"
     assert TrainConfig(arch="conv").run_name().startswith("conv_sgd_")
     names = {TrainConfig(ema=(0.999,)).run_name(), TrainConfig(label_smoothing=0.1).run_name(), TrainConfig().run_name(),
-             TrainConfig(logits=True).run_name(), TrainConfig(logits=True, r1=10).run_name()}
-    assert len(names) == 5
+             TrainConfig(logits=True).run_name(), TrainConfig(logits=True, r1=10).run_name(),
+             TrainConfig(logits=True, r1=10, r1_every=16).run_name()}
+    assert len(names) == 6
 
 
 def test_label_smoothing_is_one_sided():
@@ -84,6 +88,28 @@ def test_r1_adds_the_mean_squared_slope_of_ds_logit_at_the_real_images_and_train
     assert losses[10.0] - losses[0.0] == pytest.approx(float(expected_penalty.detach()), rel=1e-4)
     for with_r1, without, grad in zip(D_after[10.0], D_after[0.0], penalty_grads):
         torch.testing.assert_close(with_r1 - without, -0.1 * grad, rtol=1e-3, atol=1e-7)
+
+
+@pytest.mark.parametrize("seeds", [[0], [0, 1]])  # alone, and two runs in a stack
+def test_lazy_r1_penalises_every_kth_step_k_times_as_hard(tiny_root, monkeypatch, seeds):
+    """r1_every=3: steps 0, 3, 6, ... get the penalty with weight 3 * r1, the others none; counted across epochs."""
+    import gan_lab.train as train_module
+    weights = []
+
+    def recording_step(*args, r1=0.0, **kwargs):
+        weights.append(r1)
+        return train_step(*args, r1=r1, **kwargs)
+    monkeypatch.setattr(train_module, "train_step", recording_step)
+    configs = [TrainConfig(data_root=str(tiny_root), batch_size=64, epochs=2, seed=s, logits=True, r1=10.0,
+                           r1_every=3, device="cpu") for s in seeds]  # 320 images: 5 steps an epoch
+    if len(seeds) == 1:
+        fit(configs[0], progress=False)
+    else:
+        from gan_lab.stack import fit_side_by_side
+        from gan_lab.state import new_state
+        fit_side_by_side([new_state(c) for c in configs], progress=False)
+    assert weights == [30.0, 0.0, 0.0, 30.0, 0.0, 0.0, 30.0, 0.0, 0.0, 30.0]
+    assert label(configs[0]).endswith("logits R1 10 every 3")
 
 
 def test_conditional_batches_keep_each_image_with_its_label(real_root):

@@ -63,8 +63,9 @@ def test_lr_decay_reaches_the_run(tiny_root, tmp_path):
 def test_r1_reaches_the_run(tiny_root, tmp_path):
     out = tmp_path / "run"
     assert main(["train", "--data-root", str(tiny_root), "--epochs", "1", "--batch-size", "32", "--device", "cpu",
-                 "--no-progress", "--out", str(out), "--logits", "--r1", "10"]) == 0
-    assert json.loads((out / "config.json").read_text())["r1"] == 10.0
+                 "--no-progress", "--out", str(out), "--logits", "--r1", "10", "--r1-every", "4"]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert (config["r1"], config["r1_every"]) == (10.0, 4)
 
 
 @pytest.mark.parametrize("bad,shown", [
@@ -73,6 +74,7 @@ def test_r1_reaches_the_run(tiny_root, tmp_path):
     (["--optimizer", "sgd", "--beta1", "0.5"], "--beta1/--beta2 apply to --optimizer adam only"),
     (["--device", "cuda:7"], "device='cuda:7'"),
     (["--r1", "10"], "r1=10.0 is not allowed: a penalty on D's logits only: set logits=True too"),
+    (["--r1-every", "16"], "r1_every=16 is not allowed: 1 without a penalty: set r1 > 0 too"),
 ])
 def test_bad_input_is_one_error_line_and_exit_2(tmp_path, capsys, bad, shown):
     if "cuda:7" in bad and torch.cuda.device_count() > 7:

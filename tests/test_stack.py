@@ -84,6 +84,7 @@ def report_state(config):
     # The R1 penalty differentiates D's output with respect to the images twice over: through the shortcut and vmap.
     ("sgd", report_state, {"logits": True, "r1": 10.0, "lr_d": 0.03}),
     ("sgd", report_state, {"arch": "conv", "lr_d": 0.01, "lr_g": 0.01, "logits": True, "r1": 10.0}),
+    ("sgd", report_state, {"logits": True, "r1": 10.0, "r1_every": 4, "lr_d": 0.03}),  # lazy R1
 ])
 def test_a_run_in_a_stack_matches_the_same_run_alone(tiny_root, optimizer, network, common):
     check_stack_matches_alone(cfgs(tiny_root, optimizer, [{"seed": 0}, {"seed": 3}, {"seed": 7}], **common),

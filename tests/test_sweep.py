@@ -78,6 +78,7 @@ def test_a_step_costs_more_with_adam_and_more_with_r1():
     assert step_cost(conv) == pytest.approx(11 * 1.1)
     assert step_cost(conv.replace(logits=True, r1=10.0)) == pytest.approx(11 * 1.1 * 1.5)
     assert step_cost(TrainConfig(logits=True, r1=1.0)) == pytest.approx(1.5) and step_cost(TrainConfig()) == 1.0
+    assert step_cost(TrainConfig(logits=True, r1=1.0, r1_every=4)) == pytest.approx(1.125)  # lazy: 1 step in 4
 
 
 def _sweep_args(root, out, workers=2):
