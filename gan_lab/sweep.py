@@ -33,12 +33,21 @@ from .state import History, TrainState, new_state, to_uint8
 
 EVAL_EVERY = 10  # epochs between metric evaluations in a sweep
 EVAL_SAMPLES = 2000  # samples per evaluation during training (the final one uses metrics.DEFAULT_N)
-# Time of one step against the report's networks with SGD, and Adam's extra: measured side by side in stacks of
-# 3 runs on one 2-core CPU (one thread), 2026-12-05: cond 1.01-1.12, conv 11.2-11.6, Adam 1.11-1.12 (fc).
-STEP_COST = {"fc": 1.0, "cond": 1.1, "conv": 11.0}
+# Time of one step against the report's networks with SGD in a stack of 3, and Adam's extra, on one thread of this
+# project's 2-core CPU: cond 1.01-1.12 and Adam 1.11-1.12 (fc), in stacks of 3 (2026-12-05); conv as it trains on
+# a CPU, alone, with Adam and lazy R1 (2026-12-06): 54.2 ms against 2.56 ms, 21.2 = 19 x 1.1 x 1.03.
+STEP_COST = {"fc": 1.0, "cond": 1.1, "conv": 19.0}
 ADAM_STEP_COST = 1.1
 # The R1 penalty's extra backward pass through D: 6 epochs of the conv pair took 190 s with it, 129 s without.
 R1_STEP_COST = 1.5
+# Stacking the convolutional pair saves nothing on a CPU: one thread, lazy R1, 2026-12-06: 63 ms per run and step
+# in a stack of 3, 50-58 ms alone. So there each of its runs trains alone, and two workers can share them.
+UNSTACKED_ON_CPU = ("conv",)
+
+
+def stacks_pay(config: TrainConfig) -> bool:
+    """Whether this run trains in a stack with its seeds: not the convolutional pair on a CPU (UNSTACKED_ON_CPU)."""
+    return not (config.arch in UNSTACKED_ON_CPU and resolve_device(config.device).type == "cpu")
 
 
 def run_dir(out: Path, config: TrainConfig) -> Path:
@@ -188,7 +197,9 @@ def _train_share(configs: Sequence[TrainConfig], out: Path, n_final: int, progre
         for c in todo:
             states.append(resume_state(run_dir(out, c), c) or new_state(c))
             write_config_json(run_dir(out, c) / "config.json", c)
-        for group in group_by_stack(states):
+        groups = [g for stack in group_by_stack(states)
+                  for g in ([stack] if stacks_pay(stack[0].config) else [[s] for s in stack])]
+        for group in groups:
             t0 = time.time()
             fit_side_by_side(group, [run_dir(out, s.config) for s in group], progress=progress,
                              callback=progress_lines(group) if lines else None)
@@ -204,7 +215,7 @@ def balance(configs: Sequence[TrainConfig], out: Path, workers: int) -> list[lis
     so each stack is trained once (on an H200 a step of 12 stacked runs took twice the time of one run's).
     Adam steps cost more than SGD steps (its update does more arithmetic), so they count ADAM_STEP_COST
     times, and steps with the R1 penalty R1_STEP_COST times; a step of the convolutional networks costs about
-    11 of the report's (STEP_COST).
+    11 of the report's (STEP_COST). Runs that train alone (stacks_pay) are units of their own.
     Longest stack first, each to the least loaded worker; when there are more workers than stacks, the
     costliest stacks are split.
     """
@@ -220,7 +231,7 @@ def balance(configs: Sequence[TrainConfig], out: Path, workers: int) -> list[lis
             except CheckpointError:  # damaged: resume_state falls back or restarts; count it whole
                 done = 0
         cost = (c.epochs * c.steps_per_epoch - done) * step_cost(c)
-        key = (json.dumps(c.replace(seed=0).to_dict(), sort_keys=True), done)
+        key = (json.dumps(c.replace(seed=0).to_dict(), sort_keys=True), done, None if stacks_pay(c) else i)
         unit = units.setdefault(key, [0.0, []])
         unit[0] += cost
         unit[1].append(i)

@@ -40,9 +40,11 @@ def test_sweeps_are_the_studies_of_the_course():
     # Notebook 06: each entry one change against SGD 0.1; the costlier entries are capped at fewer epochs.
     beyond = sweep_configs("beyond", 1, 100)
     assert [(c.arch, c.optimizer, c.epochs) for c in beyond] == [("fc", "sgd", 100), ("cond", "sgd", 30),
-                                                                 ("conv", "adam", 10), ("fc", "sgd", 100),
+                                                                 ("conv", "adam", 20), ("fc", "sgd", 100),
                                                                  ("fc", "sgd", 100)]
     assert all(c.ema[0] == 0.999 for c in beyond[:3])
+    conv = beyond[2]  # its recipe: logits, lazy R1 and a decaying rate
+    assert (conv.logits, conv.r1, conv.r1_every, conv.lr_decay, conv.lr_d) == (True, 10.0, 16, "linear", 1e-3)
     assert [(c.logits, c.label_smoothing, c.ema) for c in beyond[3:]] == [(True, 0.0, ()), (False, 0.1, ())]
     assert [c.epochs for c in sweep_configs("beyond", 1, 2)] == [2] * 5  # smoke runs stay short
 
@@ -56,7 +58,9 @@ def test_an_entry_may_be_measured_more_often_than_the_sweep_but_never_when_off()
     assert {c.eval_samples for c in with_evaluation(beyond, 10, 2000)} == {2000}
 
 
-def test_workers_get_whole_stacks_and_split_one_only_when_idle(tmp_path):
+def test_workers_get_whole_stacks_and_split_one_only_when_idle(tmp_path, monkeypatch):
+    from gan_lab import sweep
+    monkeypatch.setattr(sweep, "resolve_device", lambda device: torch.device("cuda"))  # where every stack pays
     configs = sweep_configs("beyond", 3, 100)  # five stacks of three seeds
     stack_of = {i: (c.arch, c.logits, c.label_smoothing) for i, c in enumerate(configs)}
     for workers in (2, 5):
@@ -66,17 +70,42 @@ def test_workers_get_whole_stacks_and_split_one_only_when_idle(tmp_path):
             for i in share:
                 assert {j for j in share if stack_of[j] == stack_of[i]} == {j for j in stack_of if stack_of[j] == stack_of[i]}
     assert sorted(map(len, balance(configs, tmp_path, 5))) == [3] * 5
-    # Two workers: 3 x 93,800 SGD steps of the three report-network stacks dominate; both workers get work.
-    loads = [len(share) for share in balance(configs, tmp_path, 2)]
-    assert min(loads) >= 6
+    # Two workers: the convolutional stack (3 x 18,760 steps at 19 x 1.1 x 1.03 each) outweighs the rest together.
+    shares = sorted(balance(configs, tmp_path, 2), key=len)
+    assert [configs[i].arch for i in shares[0]] == ["conv"] * 3 and len(shares[1]) == 12
     one_stack = sweep_configs("logits", 3, 100)
     assert sorted(map(len, balance(one_stack, tmp_path, 2))) == [1, 2]  # a lone stack is split for the second worker
 
 
+def test_on_a_cpu_the_convolutional_runs_train_alone_and_are_shared_out(tmp_path, monkeypatch):
+    """Stacking the convolutional pair saves nothing on a CPU: its seeds train one by one, spread over the workers."""
+    from gan_lab import sweep
+    configs = sweep_configs("beyond", 3, 100)
+    conv = [i for i, c in enumerate(configs) if c.arch == "conv"]
+    shares = balance(configs, tmp_path, 2)
+    assert sorted(i for share in shares for i in share) == list(range(15))
+    assert all(0 < len(set(conv) & set(share)) < 3 for share in shares)  # both workers train conv runs
+    for share in shares:  # the report's network's stacks stay whole
+        for i in share:
+            if configs[i].arch != "conv":
+                assert {j for j in range(15) if configs[j].replace(seed=0) == configs[i].replace(seed=0)} <= set(share)
+    sizes = []  # and a worker holding several conv runs trains them one at a time
+    real_fit = sweep.fit_side_by_side
+    monkeypatch.setattr(sweep, "fit_side_by_side", lambda group, *a, **k: sizes.append(len(group)) or real_fit(group, *a, **k))
+    base = _tiny_base(tmp_path).replace(train_images=64)
+    sweep.run_sweep("beyond", 3, 1, tmp_path / "sweep", base=base, eval_every=0, final_samples=100, only=conv,
+                    progress=False)
+    assert sizes == [1, 1, 1]
+    sizes.clear()
+    sweep.run_sweep("beyond", 3, 1, tmp_path / "sweep_fc", base=base, eval_every=0, final_samples=100, only=[0, 1, 2],
+                    progress=False)
+    assert sizes == [3]  # the report's network still trains its seeds in one stack
+
+
 def test_a_step_costs_more_with_adam_and_more_with_r1():
-    conv = sweep_configs("beyond", 1, 100)[2]  # the convolutional pair with Adam
-    assert step_cost(conv) == pytest.approx(11 * 1.1)
-    assert step_cost(conv.replace(logits=True, r1=10.0)) == pytest.approx(11 * 1.1 * 1.5)
+    conv = sweep_configs("beyond", 1, 100)[2].replace(r1=0.0, r1_every=1)  # the convolutional pair with Adam
+    assert step_cost(conv) == pytest.approx(19 * 1.1)
+    assert step_cost(conv.replace(logits=True, r1=10.0)) == pytest.approx(19 * 1.1 * 1.5)
     assert step_cost(TrainConfig(logits=True, r1=1.0)) == pytest.approx(1.5) and step_cost(TrainConfig()) == 1.0
     assert step_cost(TrainConfig(logits=True, r1=1.0, r1_every=4)) == pytest.approx(1.125)  # lazy: 1 step in 4
 
