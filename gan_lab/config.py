@@ -262,7 +262,7 @@ SWEEPS: dict[str, list[dict]] = {
     "logits": [{"optimizer": "sgd", "lr_d": 0.3, "lr_g": 0.3, "logits": True}],
     # Notebook 06: one change at a time against the report's best setting (SGD 0.1), each with averages of G.
     # max_epochs keeps the study within a 2-core CPU's afternoon: 100 epochs of the report's network, 30 of the
-    # conditional one (compared with the first at epoch 30), 20 of the convolutional one (a step of it costs
+    # conditional one (compared with the first at epoch 30), 16 of the convolutional one (a step of it costs
     # several of the report's).
     "beyond": [{"optimizer": "sgd", "ema": (0.999, 0.9999, 0.99)},
                {"optimizer": "sgd", "arch": "cond", "ema": (0.999, 0.9999), "max_epochs": 30},
@@ -272,7 +272,7 @@ SWEEPS: dict[str, list[dict]] = {
                # 2026-12-05); with R1 at every step and the decay, one seed reached 21 at 24 epochs, but cost 1.5
                # plain steps a step. Measured every 2 epochs to show the curve.
                {"optimizer": "adam", "lr_d": 1e-3, "lr_g": 1e-3, "arch": "conv", "logits": True, "r1": 10.0,
-                "r1_every": 16, "lr_decay": "linear", "ema": (0.999, 0.9999), "max_epochs": 20, "eval_every": 2},
+                "r1_every": 16, "lr_decay": "linear", "ema": (0.999, 0.9999), "max_epochs": 16, "eval_every": 2},
                # D's loss on logits, and one-sided label smoothing (D's real target 0.9), each alone.
                {"optimizer": "sgd", "logits": True}, {"optimizer": "sgd", "label_smoothing": 0.1}],
     # Notebook 06's next question, meant for --epochs 300: SGD 0.1 for longer, at a constant and a linearly
