@@ -41,7 +41,8 @@ ADAM_STEP_COST = 1.1
 # The R1 penalty's extra backward pass through D: 6 epochs of the conv pair took 190 s with it, 129 s without.
 R1_STEP_COST = 1.5
 # Stacking the convolutional pair saves nothing on a CPU: one thread, lazy R1, 2026-12-06: 63 ms per run and step
-# in a stack of 3, 50-58 ms alone. So there each of its runs trains alone, and two workers can share them.
+# in a stack of 3, 50-58 ms alone (benchmarks/bench_conv_stack.py: 68.4 and 58.3). So there each of its runs
+# trains alone, and two workers can share them.
 UNSTACKED_ON_CPU = ("conv",)
 
 

@@ -63,3 +63,16 @@ def test_bench_stack_ab_times_this_stack_against_the_hand_written_one(real_root,
     m = re.search(r"now ([\d.]+) run-steps/s, before ([\d.]+) run-steps/s; now / before ([\d.]+)$", out.strip())
     assert m and float(m.group(1)) > 0 and float(m.group(2)) > 0, out
     assert abs(float(m.group(3)) - float(m.group(1)) / float(m.group(2))) < 0.01, out
+
+
+def test_bench_conv_stack_prints_the_three_trainers_and_the_ratios(real_root):
+    out = run_script("bench_conv_stack.py", "--blocks", "2", "--steps", "2", data_root=real_root)
+    ms = dict(re.findall(r"^(conv, stack of 3|conv, alone|report's network \(sgd\), stack of 3) +([\d.]+) ms per run and step$",
+                         out, re.M))
+    assert set(ms) == {"conv, stack of 3", "conv, alone", "report's network (sgd), stack of 3"} and all(
+        float(v) > 0 for v in ms.values()), out
+    ratios = re.search(r"^conv in a stack of 3 / alone: ([\d.]+); conv alone / report's network: ([\d.]+) "
+                       r"\(sweep.step_cost gives ([\d.]+)\)$", out, re.M)
+    assert ratios, out
+    stack_ratio = float(ms["conv, stack of 3"]) / float(ms["conv, alone"])
+    assert abs(float(ratios.group(1)) - stack_ratio) < 0.01 + stack_ratio * 0.01  # printed from the same times
