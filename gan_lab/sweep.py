@@ -216,7 +216,7 @@ def balance(configs: Sequence[TrainConfig], out: Path, workers: int) -> list[lis
     so each stack is trained once (on an H200 a step of 12 stacked runs took twice the time of one run's).
     Adam steps cost more than SGD steps (its update does more arithmetic), so they count ADAM_STEP_COST
     times, and steps with the R1 penalty R1_STEP_COST times; a step of the convolutional networks costs about
-    11 of the report's (STEP_COST). Runs that train alone (stacks_pay) are units of their own.
+    19 of the report's (STEP_COST). Runs that train alone (stacks_pay) are units of their own.
     Longest stack first, each to the least loaded worker; when there are more workers than stacks, the
     costliest stacks are split.
     """
