@@ -103,12 +103,11 @@ study = notebook_study("beyond", WORK, retrain=RETRAIN, smoke=SMOKE, seeds=SEEDS
 print("configurations:", ", ".join(f"{label} ({len(runs)} seeds)" for label, runs in study.items()))
 
 # %%
-FC, COND, CONV = study["sgd lr 0.1 z 100"], study["sgd lr 0.1 z 100 cond"], study["adam lr 0.001 b1 0.5 z 100 conv logits linear decay R1 10 every 16"]
+CONV_LABEL = "adam lr 0.001 b1 0.5 z 100 conv logits linear decay R1 10 every 16"
+FC, COND, CONV = study["sgd lr 0.1 z 100"], study["sgd lr 0.1 z 100 cond"], study[CONV_LABEL]
 LOGITS, SMOOTH = study["sgd lr 0.1 z 100 logits"], study["sgd lr 0.1 z 100 smooth 0.1"]
-NAMES = {"sgd lr 0.1 z 100": "report's network", "sgd lr 0.1 z 100 cond": "conditional",
-         "adam lr 0.001 b1 0.5 z 100 conv logits linear decay R1 10 every 16":
-             "convolutional", "sgd lr 0.1 z 100 logits": "logits",
-         "sgd lr 0.1 z 100 smooth 0.1": "label smoothing"}
+NAMES = {"sgd lr 0.1 z 100": "report's network", "sgd lr 0.1 z 100 cond": "conditional", CONV_LABEL: "convolutional",
+         "sgd lr 0.1 z 100 logits": "logits", "sgd lr 0.1 z 100 smooth 0.1": "label smoothing"}
 for label, runs in study.items():
     print(f"{NAMES[label]:17s} {runs[0].config.epochs:3d} epochs, {np.mean([r.seconds for r in runs]) / 60:5.1f} minutes of training per "
           f"run (one core), {len(runs)} seeds")

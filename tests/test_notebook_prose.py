@@ -133,7 +133,8 @@ def test_readme_quotes_notebook_06s_figures_from_the_shipped_runs():
     study = load_study(shipped_results(), "beyond", 3, 100)
     fc = average_rows(study["sgd lr 0.1 z 100"])
     best = min(fc, key=lambda row: row["FD_mnist"]["mean"])
-    conv_rows = average_rows(study["adam lr 0.001 b1 0.5 z 100 conv logits linear decay R1 10 every 16"])
+    conv_runs = study["adam lr 0.001 b1 0.5 z 100 conv logits linear decay R1 10 every 16"]
+    conv_rows = average_rows(conv_runs)
     conv = conv_rows[0]
     agreement = np.array([[row["agreement"] for row in per_digit_metrics(r.generator(ema=True), 1000, seed=r.config.seed)]
                           for r in study["sgd lr 0.1 z 100 cond"]])
@@ -143,7 +144,6 @@ def test_readme_quotes_notebook_06s_figures_from_the_shipped_runs():
 
     def at(label: str, epoch: int) -> list[float]:
         return [r.metric_curves["FD_mnist"][r.metric_epochs.index(epoch)] for r in study[label]]
-    conv_runs = study["adam lr 0.001 b1 0.5 z 100 conv logits linear decay R1 10 every 16"]
     cost = step_cost(conv_runs[0].config)  # notebook 06's equal-cost comparison
     longer = load_study(shipped_results(), "longer", 3, 300)
     fc_300 = average_rows(longer["sgd lr 0.1 z 100"])
