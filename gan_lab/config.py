@@ -267,12 +267,13 @@ SWEEPS: dict[str, list[dict]] = {
     "beyond": [{"optimizer": "sgd", "ema": (0.999, 0.9999, 0.99)},
                {"optimizer": "sgd", "arch": "cond", "ema": (0.999, 0.9999), "max_epochs": 30},
                # DCGAN's Adam (beta1 0.5) for the convolutional pair, at 1e-3 rather than DCGAN's 2e-4, with D's
-               # loss on logits, the R1 penalty (gamma 10, lazily on every 16th step) and a linearly decaying
+               # loss on logits, the R1 penalty (gamma 10, lazily on every 4th step) and a linearly decaying
                # rate: alone, Adam at a constant rate levelled off near FD_mnist 60 within 10 epochs (3 seeds,
-               # 2026-12-05); with R1 at every step and the decay, one seed reached 21 at 24 epochs, but cost 1.5
-               # plain steps a step. Measured every 2 epochs to show the curve.
+               # 2026-12-05). R1 on every 4th step rather than every 16th: seed 0 reached 30.6 against 35.1 in
+               # 16 epochs (results/conv_trials.json), for 9% more time by sweep.step_cost and 3% by
+               # benchmarks/bench_r1.py. Measured every 2 epochs.
                {"optimizer": "adam", "lr_d": 1e-3, "lr_g": 1e-3, "arch": "conv", "logits": True, "r1": 10.0,
-                "r1_every": 16, "lr_decay": "linear", "ema": (0.999, 0.9999), "max_epochs": 16, "eval_every": 2},
+                "r1_every": 4, "lr_decay": "linear", "ema": (0.999, 0.9999), "max_epochs": 16, "eval_every": 2},
                # D's loss on logits, and one-sided label smoothing (D's real target 0.9), each alone.
                {"optimizer": "sgd", "logits": True}, {"optimizer": "sgd", "label_smoothing": 0.1}],
     # Notebook 06's next question, meant for --epochs 300: SGD 0.1 for longer, at a constant and a linearly

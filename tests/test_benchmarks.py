@@ -76,3 +76,15 @@ def test_bench_conv_stack_prints_the_three_trainers_and_the_ratios(real_root):
     assert ratios, out
     stack_ratio = float(ms["conv, stack of 3"]) / float(ms["conv, alone"])
     assert abs(float(ratios.group(1)) - stack_ratio) < 0.01 + stack_ratio * 0.01  # printed from the same times
+
+
+def test_bench_r1_prints_each_setting_against_r1_off(real_root):
+    out = run_script("bench_r1.py", "--blocks", "2", "--steps", "16", data_root=real_root)
+    rows = re.findall(r"^(R1 off|R1 on every step|R1 on every 4th step|R1 on every 16th step) +([\d.]+) ms per step, "
+                      r"([\d.]+) of R1 off \(step_cost gives ([\d.]+)\)$", out, re.M)
+    assert [r[0] for r in rows] == ["R1 off", "R1 on every step", "R1 on every 4th step", "R1 on every 16th step"], out
+    assert all(float(ms) > 0 for _, ms, _, _ in rows) and rows[0][2:] == ("1.00", "1.00")
+    assert [r[3] for r in rows[1:]] == ["1.50", "1.12", "1.03"]  # 1 + 0.5 / k
+    ms = [float(r[1]) for r in rows]
+    for (_, _, ratio, _), value in zip(rows, ms):  # each ratio printed from the same times as the ms
+        assert abs(float(ratio) - value / ms[0]) < 0.01 + 0.02 * value / ms[0]

@@ -44,7 +44,7 @@ def test_sweeps_are_the_studies_of_the_course():
                                                                  ("fc", "sgd", 100)]
     assert all(c.ema[0] == 0.999 for c in beyond[:3])
     conv = beyond[2]  # its recipe: logits, lazy R1 and a decaying rate
-    assert (conv.logits, conv.r1, conv.r1_every, conv.lr_decay, conv.lr_d) == (True, 10.0, 16, "linear", 1e-3)
+    assert (conv.logits, conv.r1, conv.r1_every, conv.lr_decay, conv.lr_d) == (True, 10.0, 4, "linear", 1e-3)
     assert [(c.logits, c.label_smoothing, c.ema) for c in beyond[3:]] == [(True, 0.0, ()), (False, 0.1, ())]
     assert [c.epochs for c in sweep_configs("beyond", 1, 2)] == [2] * 5  # smoke runs stay short
 

@@ -1,0 +1,53 @@
+"""What the R1 penalty costs notebook 06's convolutional pair on one CPU thread: off, on every step, every 4th, every 16th.
+
+    python benchmarks/bench_r1.py [--blocks 6] [--steps 32]
+
+The figures behind gan_lab.sweep.R1_STEP_COST (a step with R1 counts 1.5 without it; lazy R1 on every k-th
+step 1 + 0.5/k). As in bench_conv_stack.py, the trainers step in one process, alternating blocks of --steps
+steps (a multiple of 16, so each block holds whole cycles of lazy R1) after 16 untimed ones, and each one's time
+is summed over its blocks. Prints ms per step of each and its ratio to the step without R1, beside step_cost's.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+
+from bench_conv_stack import trainer
+from gan_lab.config import sweep_configs
+from gan_lab.data import load_images
+from gan_lab.sweep import step_cost
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--blocks", type=int, default=6)
+    parser.add_argument("--steps", type=int, default=32)
+    args = parser.parse_args()
+    if args.steps % 16:
+        parser.error(f"--steps {args.steps} is not allowed: a multiple of 16, so that every block holds whole R1 cycles")
+    torch.set_num_threads(1)  # as a sweep's worker processes
+    images = load_images()
+    conv = next(c for c in sweep_configs("beyond", 1, 100) if c.arch == "conv").replace(device="cpu")
+    configs = {"R1 off": conv.replace(r1=0.0, r1_every=1), "R1 on every step": conv.replace(r1_every=1),
+               "R1 on every 4th step": conv.replace(r1_every=4), "R1 on every 16th step": conv.replace(r1_every=16)}
+    steps = {name: trainer(c, 1, images) for name, c in configs.items()}
+    for step in steps.values():  # untimed: the first steps build the convolutions' kernels and R1's graph
+        for _ in range(16):
+            step()
+    seconds = dict.fromkeys(configs, 0.0)
+    for block in range(args.blocks):
+        for name in (list(steps) if block % 2 == 0 else list(reversed(steps))):  # which goes first alternates
+            t0 = time.perf_counter()
+            for _ in range(args.steps):
+                steps[name]()
+            seconds[name] += time.perf_counter() - t0
+    base = seconds["R1 off"]
+    for name, c in configs.items():
+        print(f"{name:24s} {1000 * seconds[name] / (args.blocks * args.steps):7.2f} ms per step, "
+              f"{seconds[name] / base:.2f} of R1 off (step_cost gives {step_cost(c) / step_cost(configs['R1 off']):.2f})")
+
+
+if __name__ == "__main__":
+    main()

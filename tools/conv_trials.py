@@ -1,0 +1,65 @@
+"""Record single-seed trials of the convolutional pair (runs trained alone, with checkpoints) in one small JSON file.
+
+    python tools/conv_trials.py /path/to/run1 /path/to/run2 ... --out results/conv_trials.json
+
+Notebook 06 reads the file to show what more steps, or R1 applied more often, buy. Each folder needs a
+checkpoint.pt (a `python -m gan_lab train` run, or a run folder of a sweep, which keeps its checkpoint). For
+each run it keeps the settings, the cost of its steps in epochs of the report's network (gan_lab.sweep.step_cost),
+the FD_mnist curve measured during training, and the final metrics of G and of its first average on -n samples
+(seed: the run's seed). Runs' weights are not kept: results/ has little room left.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from gan_lab.checkpoint import CHECKPOINT_NAME, load_checkpoint, state_from_dict
+from gan_lab.config import label
+from gan_lab.files import atomic_write
+from gan_lab.metrics import DEFAULT_N, evaluate_generator
+from gan_lab.sweep import step_cost
+
+KEPT = ("FD_mnist", "precision", "recall")
+
+
+def trial_record(folder: Path, n: int) -> dict:
+    """One trial: settings, cost, curve and final metrics of G and its first average."""
+    if not (folder / CHECKPOINT_NAME).is_file():
+        raise FileNotFoundError(f"{folder} has no {CHECKPOINT_NAME}: give run folders written by `python -m gan_lab "
+                                f"train` or `sweep`")
+    state = state_from_dict(load_checkpoint(folder / CHECKPOINT_NAME), folder=folder)
+    c = state.config
+    if c.arch != "conv" or not c.ema:
+        raise ValueError(f"{folder}: a convolutional run with an average of G is needed (arch={c.arch!r}, ema={c.ema})")
+
+    def final(G) -> dict:
+        metrics = evaluate_generator(G, n=n, seed=c.seed, data_root=c.data_root)
+        return {k: round(metrics[k], 4) for k in KEPT}
+
+    return {"label": label(c), "config": c.to_dict(), "steps": state.step, "epochs": state.epoch,
+            "cost_in_fc_epochs": round(state.epoch * step_cost(c), 1),
+            "curve": {"epoch": [m["epoch"] for m in state.history.metrics],
+                      "FD_mnist": [round(m["FD_mnist"], 2) for m in state.history.metrics]},
+            "metrics_n": n, "G": final(state.G), f"average {c.ema[0]:g}": final(state.ema[0])}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folders", nargs="+", type=Path)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("-n", type=int, default=DEFAULT_N, help=f"samples for the final metrics (default {DEFAULT_N})")
+    args = parser.parse_args()
+    trials = [trial_record(folder, args.n) for folder in args.folders]  # all measured before anything is written
+    record = {"what": "single-seed trials of notebook 06's convolutional pair, each run trained alone; "
+                      "cost_in_fc_epochs: its steps' cost in epochs of the report's network (gan_lab.sweep.step_cost); "
+                      "curve: FD_mnist on the run's eval_samples during training; G and the average: final metrics "
+                      "on metrics_n samples", "trials": trials}
+    atomic_write(args.out, lambda f: f.write((json.dumps(record, indent=1) + "\n").encode()))
+    for t in trials:
+        print(f"{t['label']:70s} {t['epochs']:3d} epochs  cost {t['cost_in_fc_epochs']:6.1f}  "
+              f"G FD_mnist {t['G']['FD_mnist']:6.2f}")
+
+
+if __name__ == "__main__":
+    main()
