@@ -1,8 +1,10 @@
-"""Shared fixtures: tiny MNIST-format files written on the fly, and the real MNIST when present."""
+"""Shared fixtures: tiny MNIST-format files written on the fly, and the real MNIST when present; tools/ loaded."""
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 import torch
@@ -67,3 +69,11 @@ def real_root() -> Path:
     if not REAL_ROOT or not (Path(REAL_ROOT) / "MNIST" / "raw" / FILES[0]).is_file():
         pytest.skip("GAN_LAB_DATA_DIR does not point at the real MNIST files")
     return Path(REAL_ROOT)
+
+
+def load_tool(name: str) -> ModuleType:
+    """tools/<name>.py as a module (tools/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parents[1] / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -1,5 +1,4 @@
 """tools/conv_trials.py: single-seed trials of the convolutional pair recorded from their checkpoints."""
-import importlib.util
 import json
 import subprocess
 import sys
@@ -12,17 +11,10 @@ from gan_lab.checkpoint import load_checkpoint, state_from_dict
 from gan_lab.metrics import evaluate_generator
 from gan_lab.sweep import step_cost
 
-from conftest import make_tiny_root
+from conftest import load_tool, make_tiny_root
 
 ROOT = Path(__file__).resolve().parents[1]
 N = 100  # samples for the final metrics: enough for k-NN recall on the tiny test set
-
-
-def load_tool():
-    spec = importlib.util.spec_from_file_location("conv_trials", ROOT / "tools" / "conv_trials.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +29,7 @@ def conv_run(tmp_path_factory) -> Path:
 
 
 def test_a_trial_keeps_its_curve_cost_and_the_metrics_of_G_and_its_average(conv_run):
-    record = load_tool().trial_record(conv_run, N)
+    record = load_tool("conv_trials").trial_record(conv_run, N)
     state = state_from_dict(load_checkpoint(conv_run / "checkpoint.pt"), folder=conv_run)
     assert record["label"] == "adam lr 0.0002 b1 0.5 z 100 conv logits R1 10 every 4"
     assert (record["epochs"], record["steps"]) == (2, 20)
@@ -52,7 +44,7 @@ def test_a_trial_keeps_its_curve_cost_and_the_metrics_of_G_and_its_average(conv_
 
 
 def test_refuses_a_folder_without_checkpoint_or_a_run_that_is_not_convolutional(tmp_path, conv_run):
-    tool = load_tool()
+    tool = load_tool("conv_trials")
     with pytest.raises(FileNotFoundError, match="no checkpoint.pt.*python -m gan_lab train"):
         tool.trial_record(tmp_path, N)
     root = make_tiny_root(tmp_path / "data", n_train=64)

@@ -1,5 +1,4 @@
 """Shipping a study into results/ (tools/ship_study.py), and reading a study back in a notebook's smoke mode."""
-import importlib.util
 import shutil
 from pathlib import Path
 
@@ -12,16 +11,7 @@ from gan_lab.notebook import notebook_study
 from gan_lab.study import load_study
 from gan_lab.sweep import run_sweep
 
-from conftest import make_tiny_root
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def load_tool():
-    spec = importlib.util.spec_from_file_location("ship_study", ROOT / "tools" / "ship_study.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from conftest import load_tool, make_tiny_root
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +26,7 @@ def longer_runs(tmp_path_factory) -> Path:
 
 
 def test_curves_only_keeps_metrics_and_block_means_and_drops_G(longer_runs, tmp_path):
-    tool = load_tool()
+    tool = load_tool("ship_study")
     results = tmp_path / "results"
     results.mkdir()
     tool.ship(longer_runs, "longer", 1, 2, results, curves_only=True, points=3)
@@ -57,7 +47,7 @@ def test_curves_only_keeps_metrics_and_block_means_and_drops_G(longer_runs, tmp_
 
 
 def test_shipping_refuses_to_overwrite_or_to_pass_the_budget(longer_runs, tmp_path, monkeypatch):
-    tool = load_tool()
+    tool = load_tool("ship_study")
     results = tmp_path / "results"
     results.mkdir()
     tool.ship(longer_runs, "longer", 1, 2, results)  # with G's weights
@@ -75,7 +65,7 @@ def test_shipping_refuses_to_overwrite_or_to_pass_the_budget(longer_runs, tmp_pa
 
 
 def test_new_only_ships_the_missing_runs_and_keeps_the_others(longer_runs, tmp_path):
-    tool = load_tool()
+    tool = load_tool("ship_study")
     results = tmp_path / "results"
     results.mkdir()
     tool.ship(longer_runs, "longer", 1, 2, results)
