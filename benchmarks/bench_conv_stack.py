@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from typing import Callable
 
 import torch
 
@@ -38,6 +39,25 @@ def trainer(config: TrainConfig, runs: int, images: torch.Tensor):
     return step
 
 
+def alternated_seconds(timed: dict[str, tuple[Callable[[], None], int]], blocks: int, warmup: int = 0) -> dict[str, float]:
+    """Seconds each step function took over `blocks` blocks of its own number of steps, which goes first alternating.
+
+    warmup: steps of each, untimed, before the first block.
+    """
+    for step, _ in timed.values():
+        for _ in range(warmup):
+            step()
+    seconds = dict.fromkeys(timed, 0.0)
+    for block in range(blocks):
+        for name in (list(timed) if block % 2 == 0 else list(reversed(timed))):
+            step, steps = timed[name]
+            t0 = time.perf_counter()
+            for _ in range(steps):
+                step()
+            seconds[name] += time.perf_counter() - t0
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--blocks", type=int, default=6)
@@ -50,15 +70,7 @@ def main() -> None:
     timed = {"conv, stack of 3": (trainer(conv, 3, images), 3, args.steps),
              "conv, alone": (trainer(conv, 1, images), 1, args.steps),
              "report's network (sgd), stack of 3": (trainer(fc, 3, images), 3, 6 * args.steps)}
-    seconds = dict.fromkeys(timed, 0.0)
-    for block in range(args.blocks):
-        names = list(timed) if block % 2 == 0 else list(reversed(timed))  # which goes first alternates
-        for name in names:
-            step, _, steps = timed[name]
-            t0 = time.perf_counter()
-            for _ in range(steps):
-                step()
-            seconds[name] += time.perf_counter() - t0
+    seconds = alternated_seconds({name: (step, steps) for name, (step, _, steps) in timed.items()}, args.blocks)
     ms = {name: 1000 * seconds[name] / (args.blocks * steps * runs) for name, (_, runs, steps) in timed.items()}
     for name, value in ms.items():
         print(f"{name:36s} {value:7.2f} ms per run and step")

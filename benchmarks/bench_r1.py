@@ -10,11 +10,10 @@ is summed over its blocks. Prints ms per step of each and its ratio to the step 
 from __future__ import annotations
 
 import argparse
-import time
 
 import torch
 
-from bench_conv_stack import trainer
+from bench_conv_stack import alternated_seconds, trainer
 from gan_lab.config import sweep_configs
 from gan_lab.data import load_images
 from gan_lab.sweep import step_cost
@@ -32,17 +31,9 @@ def main() -> None:
     conv = next(c for c in sweep_configs("beyond", 1, 100) if c.arch == "conv").replace(device="cpu")
     configs = {"R1 off": conv.replace(r1=0.0, r1_every=1), "R1 on every step": conv.replace(r1_every=1),
                "R1 on every 4th step": conv.replace(r1_every=4), "R1 on every 16th step": conv.replace(r1_every=16)}
-    steps = {name: trainer(c, 1, images) for name, c in configs.items()}
-    for step in steps.values():  # untimed: the first steps build the convolutions' kernels and R1's graph
-        for _ in range(16):
-            step()
-    seconds = dict.fromkeys(configs, 0.0)
-    for block in range(args.blocks):
-        for name in (list(steps) if block % 2 == 0 else list(reversed(steps))):  # which goes first alternates
-            t0 = time.perf_counter()
-            for _ in range(args.steps):
-                steps[name]()
-            seconds[name] += time.perf_counter() - t0
+    # 16 untimed steps each first: they build the convolutions' kernels and R1's graph.
+    seconds = alternated_seconds({name: (trainer(c, 1, images), args.steps) for name, c in configs.items()},
+                                 args.blocks, warmup=16)
     base = seconds["R1 off"]
     for name, c in configs.items():
         print(f"{name:24s} {1000 * seconds[name] / (args.blocks * args.steps):7.2f} ms per step, "

@@ -266,7 +266,7 @@ def test_notebook_06s_reading_of_the_convolutional_trials_holds():
     from gan_lab.study import load_study
     label = "adam lr 0.001 b1 0.5 z 100 conv logits linear decay R1 10 every 4"
     timing = json.loads((shipped_results() / "timing_06.json").read_text())
-    every_16th = next(rec["FD_mnist_by_seed"][label.replace("every 4", "every 16")] for rec in timing["earlier"]
-                      if label.replace("every 4", "every 16") in rec["FD_mnist_by_seed"])
+    label_16th = label.replace("every 4", "every 16")
+    every_16th = next(rec["FD_mnist_by_seed"][label_16th] for rec in timing["earlier"] if label_16th in rec["FD_mnist_by_seed"])
     every_4th = [r.metrics["FD_mnist"] for r in load_study(shipped_results(), "beyond", 3, 100)[label]]
     assert all(a < b for a, b in zip(every_4th, every_16th)) and len(every_4th) == 3
