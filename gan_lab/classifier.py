@@ -53,12 +53,23 @@ class MnistClassifier(nn.Module):
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """Penultimate activations (N x 128, after ReLU) of images x (N x 1 x 28 x 28 in [-1, 1])."""
         for conv, bn in ((self.conv1, self.bn1), (self.conv2, self.bn2), (self.conv3, self.bn3)):
-            x = F.max_pool2d(F.relu(bn(conv(x))), 2)
+            x = bn(conv(x))
+            # Without autograd (every metric): pool first, then ReLU, on a quarter of the values; ReLU and max
+            # commute, so the features are the same bit for bit, in about half the time of a metric on a CPU.
+            x = F.max_pool2d(F.relu(x), 2) if x.requires_grad else F.relu(max_pool_2x2(x))
         return F.relu(self.fc1(x.flatten(1)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Class logits, N x 10."""
         return self.fc2(self.features(x))
+
+
+def max_pool_2x2(x: torch.Tensor) -> torch.Tensor:
+    """F.max_pool2d(x, 2) without its gradient: the larger of each pair of rows, then of columns (an odd last one dropped)."""
+    # On one CPU thread this is about 5 times faster than max_pool2d on N x C x H x W tensors, with the same values.
+    h, w = x.size(-2) // 2 * 2, x.size(-1) // 2 * 2
+    rows = torch.maximum(x[..., 0:h:2, :w], x[..., 1:h:2, :w])
+    return torch.maximum(rows[..., 0::2], rows[..., 1::2])
 
 
 @dataclass

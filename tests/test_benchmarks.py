@@ -88,3 +88,12 @@ def test_bench_r1_prints_each_setting_against_r1_off(real_root):
     ms = [float(r[1]) for r in rows]
     for (_, _, ratio, _), value in zip(rows, ms):  # each ratio printed from the same times as the ms
         assert abs(float(ratio) - value / ms[0]) < 0.01 + 0.02 * value / ms[0]
+
+
+def test_bench_metrics_prints_both_feature_paths_equal_and_the_evaluation_times(real_root):
+    out = run_script("bench_metrics.py", "--blocks", "1", data_root=real_root)
+    ms = dict(re.findall(r"^  (before \(ReLU, max_pool2d\)|now \(max_pool_2x2, ReLU\)) +([\d.]+) ms$", out, re.M))
+    assert len(ms) == 2 and all(float(v) > 0 for v in ms.values()), out
+    assert "  equal bit for bit: True" in out.splitlines(), out
+    seconds = re.findall(r"^evaluate_generator, (2,000|10,000) samples: ([\d.]+) s \(median of 1\)$", out, re.M)
+    assert [n for n, _ in seconds] == ["2,000", "10,000"] and all(float(s) > 0 for _, s in seconds), out

@@ -111,6 +111,23 @@ def test_accuracy_on_the_real_test_set_is_at_least_99_percent(real_root):
     assert classifier.test_accuracy(load_classifier(), real_root) >= 0.99
 
 
+@pytest.mark.parametrize("size", [28, 14, 7, 3])
+def test_fast_max_pool_gives_max_pool2d_values_for_even_and_odd_sizes(size):
+    x = torch.randn(5, 4, size, size, generator=torch.Generator().manual_seed(size))
+    x[0, 0] = 0.0  # ties, as after a ReLU
+    assert torch.equal(classifier.max_pool_2x2(x), torch.nn.functional.max_pool2d(x, 2))
+
+
+def test_features_without_autograd_equal_those_with_it_bit_for_bit(mnist_test_images):
+    model = load_classifier()
+    x = mnist_test_images[:500].float()
+    with torch.no_grad():
+        fast = model.features(x)
+    slow = model.features(x.requires_grad_(True)).detach()  # the path training takes: ReLU, then max_pool2d
+    assert fast.abs().sum() > 0
+    assert torch.equal(fast, slow)
+
+
 # ---------------------------------------------------------------- single metrics
 
 def test_frechet_distance_agrees_with_scipy_sqrtm():
