@@ -86,23 +86,23 @@ def run_sweep(name: str, seeds: int, epochs: int, out: str | Path, base: Optiona
     configs = with_evaluation(sweep_configs(name, seeds, epochs, base), eval_every, eval_samples)
     chosen = list(range(len(configs))) if only is None else list(only)
     if workers > 1:
-        shares = [[chosen[i] for i in share] for share in balance([configs[i] for i in chosen], out, workers) if share]
-        jobs = [(name, seeds, epochs, str(out), base, eval_every, eval_samples, final_samples, share, progress)
-                for share in shares]
-        _run_in_workers(jobs)
+        units = [[chosen[i] for i in unit] for unit in work_units([configs[i] for i in chosen], out, workers)]
+        jobs = [(name, seeds, epochs, str(out), base, eval_every, eval_samples, final_samples, unit, progress)
+                for unit in units]
+        _run_in_workers(jobs, workers)
     else:
         _train_share([configs[i] for i in chosen], out, final_samples or DEFAULT_N, progress, lines=False)
     return [read_result(run_dir(out, configs[i]) / RESULT_NAME) for i in chosen]
 
 
-def _run_in_workers(jobs: Sequence[tuple]) -> None:
-    """Run each job in its own worker process, printing their progress lines here as they come."""
+def _run_in_workers(jobs: Sequence[tuple], workers: int) -> None:
+    """Run the jobs in that many worker processes, each taking the next job when it is free; print their lines here."""
     # spawn, not fork: a forked copy of a process that has run torch's thread pool can hang.
     context = multiprocessing.get_context("spawn")
     lines = context.Queue()
-    with ProcessPoolExecutor(max_workers=max(1, len(jobs)), mp_context=context, initializer=_start_worker,
-                             initargs=(lines,)) as pool:
-        futures = [pool.submit(_worker, job) for job in jobs]
+    with ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs))), mp_context=context,
+                             initializer=_start_worker, initargs=(lines,)) as pool:
+        futures = [pool.submit(_worker, job) for job in jobs]  # started in this order, as workers come free
         try:
             _print_lines_until_done(lines, futures)
         except KeyboardInterrupt:  # a notebook's interrupt reaches this process only: stop the workers too
@@ -209,16 +209,17 @@ def _train_share(configs: Sequence[TrainConfig], out: Path, n_final: int, progre
                 write_run_results(s, run_dir(out, s.config), n_final, seconds)
 
 
-def balance(configs: Sequence[TrainConfig], out: Path, workers: int) -> list[list[int]]:
-    """Split the unfinished runs among workers so that each has about the same number of steps left.
+def work_units(configs: Sequence[TrainConfig], out: Path, workers: int) -> list[list[int]]:
+    """The unfinished runs as units of work for the workers, costliest first (run indices into configs).
 
-    Runs that would share a stack (the same settings but the seed, and the same steps done) stay together,
-    so each stack is trained once (on an H200 a step of 12 stacked runs took twice the time of one run's).
-    Adam steps cost more than SGD steps (its update does more arithmetic), so they count ADAM_STEP_COST
-    times, and steps with the R1 penalty R1_STEP_COST times; a step of the convolutional networks costs about
-    19 of the report's (STEP_COST). Runs that train alone (stacks_pay) are units of their own.
-    Longest stack first, each to the least loaded worker; when there are more workers than stacks, the
-    costliest stacks are split.
+    Runs that would share a stack (the same settings but the seed and z_dim, and the same steps done) form one unit,
+    so each stack is trained once (on an H200 a step of 12 stacked runs took twice the time of one run's);
+    runs that train alone (stacks_pay) are units of their own. A unit's cost is its steps left, weighted by
+    step_cost (a step of the convolutional networks costs about 19 of the report's, Adam's and R1's more).
+    When there are fewer units than workers, the costliest stacks are split. The workers take the units in
+    this order, each the next one when it is free: the long ones start first and the short ones fill in at
+    the end, so a cost estimate that is off leaves a worker idle for less than a split made in advance
+    (which left one idle for 7 to 8 of the 55 minutes of `sweep beyond`, 2026-12-06).
     """
     units: dict[tuple, list] = {}  # stack -> [steps left in all its runs, weighted by cost, run indices]
     for i, c in enumerate(configs):
@@ -232,7 +233,9 @@ def balance(configs: Sequence[TrainConfig], out: Path, workers: int) -> list[lis
             except CheckpointError:  # damaged: resume_state falls back or restarts; count it whole
                 done = 0
         cost = (c.epochs * c.steps_per_epoch - done) * step_cost(c)
-        key = (json.dumps(c.replace(seed=0).to_dict(), sort_keys=True), done, None if stacks_pay(c) else i)
+        # Seeds and z_dims apart, runs share a stack (stack.StackedModule pads each run's z to the widest).
+        settings = {k: v for k, v in c.to_dict().items() if k not in ("seed", "z_dim")}
+        key = (json.dumps(settings, sort_keys=True), done, None if stacks_pay(c) else i)
         unit = units.setdefault(key, [0.0, []])
         unit[0] += cost
         unit[1].append(i)
@@ -242,13 +245,7 @@ def balance(configs: Sequence[TrainConfig], out: Path, workers: int) -> list[lis
         half = (len(runs) + 1) // 2
         parts = [[cost * half / len(runs), runs[:half]], [cost * (len(runs) - half) / len(runs), runs[half:]]]
         stacks = sorted(stacks + parts, key=lambda u: (-u[0], u[1]))
-    shares: list[list[int]] = [[] for _ in range(workers)]
-    loads = [0.0] * workers
-    for cost, runs in stacks:
-        k = loads.index(min(loads))
-        shares[k] += runs
-        loads[k] += cost
-    return [sorted(share) for share in shares]
+    return [sorted(runs) for _, runs in stacks]
 
 
 CURVES = ("lossD", "lossG", "D_x", "D_G_z")  # the per-step values history.npz keeps as block means

@@ -14,7 +14,7 @@ from gan_lab import cli, load_checkpoint
 from gan_lab.config import TrainConfig
 from gan_lab.runfiles import read_history
 from gan_lab.study import format_summary, load_results, summarize
-from gan_lab.sweep import RESULT_NAME, SWEEPS, balance, step_cost, sweep_configs, with_evaluation
+from gan_lab.sweep import RESULT_NAME, SWEEPS, run_sweep, step_cost, sweep_configs, with_evaluation, work_units
 
 from conftest import make_tiny_root
 
@@ -58,23 +58,33 @@ def test_an_entry_may_be_measured_more_often_than_the_sweep_but_never_when_off()
     assert {c.eval_samples for c in with_evaluation(beyond, 10, 2000)} == {2000}
 
 
-def test_workers_get_whole_stacks_and_split_one_only_when_idle(tmp_path, monkeypatch):
+def test_work_units_are_whole_stacks_costliest_first_and_split_only_when_workers_would_idle(tmp_path, monkeypatch):
     from gan_lab import sweep
     monkeypatch.setattr(sweep, "resolve_device", lambda device: torch.device("cuda"))  # where every stack pays
     configs = sweep_configs("beyond", 3, 100)  # five stacks of three seeds
     stack_of = {i: (c.arch, c.logits, c.label_smoothing) for i, c in enumerate(configs)}
     for workers in (2, 5):
-        shares = balance(configs, tmp_path, workers)
-        assert sorted(i for share in shares for i in share) == list(range(15))
-        for share in shares:  # every stack's three seeds sit in one worker
-            for i in share:
-                assert {j for j in share if stack_of[j] == stack_of[i]} == {j for j in stack_of if stack_of[j] == stack_of[i]}
-    assert sorted(map(len, balance(configs, tmp_path, 5))) == [3] * 5
-    # Two workers: the convolutional stack (3 x 15,008 steps at 19 x 1.1 x 1.03 each) outweighs the rest together.
-    shares = sorted(balance(configs, tmp_path, 2), key=len)
-    assert [configs[i].arch for i in shares[0]] == ["conv"] * 3 and len(shares[1]) == 12
+        units = work_units(configs, tmp_path, workers)
+        assert sorted(i for unit in units for i in unit) == list(range(15))
+        for unit in units:  # a unit is one stack: its three seeds, and nothing else
+            assert {stack_of[i] for i in unit} == {stack_of[unit[0]]} and len(unit) == 3
+        # Costliest first: the convolutional stack (3 x 15,008 steps at 19 x 1.1 x 1.12 each), the conditional last.
+        assert [configs[u[0]].arch for u in units] == ["conv", "fc", "fc", "fc", "cond"]
     one_stack = sweep_configs("logits", 3, 100)
-    assert sorted(map(len, balance(one_stack, tmp_path, 2))) == [1, 2]  # a lone stack is split for the second worker
+    assert work_units(one_stack, tmp_path, 1) == [[0, 1, 2]]
+    assert work_units(one_stack, tmp_path, 2) == [[0, 1], [2]]  # a lone stack is split for the second worker
+    zdim = sweep_configs("zdim", 3, 100)  # 4 z_dims x 3 seeds: one stack, z padded to the widest
+    assert work_units(zdim, tmp_path, 1) == [list(range(12))]
+    assert sorted(map(len, work_units(zdim, tmp_path, 2))) == [6, 6]
+
+
+def test_a_finished_run_is_no_more_work(tmp_path):
+    from gan_lab.sweep import EVAL_SAMPLES
+    base = _tiny_base(tmp_path).replace(train_images=64)
+    configs = with_evaluation(sweep_configs("logits", 3, 2, base), 0, EVAL_SAMPLES)  # one stack of three seeds
+    run_sweep("logits", 3, 2, tmp_path, base=base, eval_every=0, final_samples=100, only=[0], progress=False)
+    assert work_units(configs, tmp_path, 1) == [[1, 2]]  # seed 0 is done: the other two, still one stack
+    assert work_units(configs, tmp_path, 2) == [[1], [2]]
 
 
 def test_on_a_cpu_the_convolutional_runs_train_alone_and_are_shared_out(tmp_path, monkeypatch):
@@ -82,13 +92,11 @@ def test_on_a_cpu_the_convolutional_runs_train_alone_and_are_shared_out(tmp_path
     from gan_lab import sweep
     configs = sweep_configs("beyond", 3, 100)
     conv = [i for i, c in enumerate(configs) if c.arch == "conv"]
-    shares = balance(configs, tmp_path, 2)
-    assert sorted(i for share in shares for i in share) == list(range(15))
-    assert all(0 < len(set(conv) & set(share)) < 3 for share in shares)  # both workers train conv runs
-    for share in shares:  # the report's network's stacks stay whole
-        for i in share:
-            if configs[i].arch != "conv":
-                assert {j for j in range(15) if configs[j].replace(seed=0) == configs[i].replace(seed=0)} <= set(share)
+    units = work_units(configs, tmp_path, 2)
+    assert sorted(i for unit in units for i in unit) == list(range(15))
+    assert units[:3] == [[i] for i in conv]  # each conv run a unit of its own, first in the queue: the costliest
+    for unit in units[3:]:  # the report's network's stacks stay whole
+        assert set(unit) == {j for j in range(15) if configs[j].replace(seed=0) == configs[unit[0]].replace(seed=0)}
     sizes = []  # and a worker holding several conv runs trains them one at a time
     real_fit = sweep.fit_side_by_side
     monkeypatch.setattr(sweep, "fit_side_by_side", lambda group, *a, **k: sizes.append(len(group)) or real_fit(group, *a, **k))
