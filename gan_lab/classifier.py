@@ -55,7 +55,8 @@ class MnistClassifier(nn.Module):
         for conv, bn in ((self.conv1, self.bn1), (self.conv2, self.bn2), (self.conv3, self.bn3)):
             x = bn(conv(x))
             # Without autograd (every metric): pool first, then ReLU, on a quarter of the values; ReLU and max
-            # commute, so the features are the same bit for bit, in about half the time of a metric on a CPU.
+            # commute, so the features are the same bit for bit, in about 60% of the time on a CPU
+            # (benchmarks/bench_metrics.py). Training keeps max_pool2d, whose gradient picks one of tied values.
             x = F.max_pool2d(F.relu(x), 2) if x.requires_grad else F.relu(max_pool_2x2(x))
         return F.relu(self.fc1(x.flatten(1)))
 
@@ -65,7 +66,7 @@ class MnistClassifier(nn.Module):
 
 
 def max_pool_2x2(x: torch.Tensor) -> torch.Tensor:
-    """F.max_pool2d(x, 2) without its gradient: the larger of each pair of rows, then of columns (an odd last one dropped)."""
+    """F.max_pool2d(x, 2) without a gradient: the larger of each pair of rows, then of columns (an odd last one dropped)."""
     # On one CPU thread this is about 5 times faster than max_pool2d on N x C x H x W tensors, with the same values.
     h, w = x.size(-2) // 2 * 2, x.size(-1) // 2 * 2
     rows = torch.maximum(x[..., 0:h:2, :w], x[..., 1:h:2, :w])

@@ -160,10 +160,10 @@ def _print_lines_until_done(lines, futures: Sequence[Future]) -> None:
 
 
 def _worker(job: tuple) -> None:
-    """A worker process: train its share of a sweep's runs, with progress as lines (several bars would interleave)."""
-    name, seeds, epochs, out, base, eval_every, eval_samples, final_samples, share, progress = job
+    """A worker process: train one unit of a sweep's runs, with progress as lines (several bars would interleave)."""
+    name, seeds, epochs, out, base, eval_every, eval_samples, final_samples, unit, progress = job
     configs = with_evaluation(sweep_configs(name, seeds, epochs, base), eval_every, eval_samples)
-    _train_share([configs[i] for i in share], Path(out), final_samples or DEFAULT_N, progress=False, lines=progress)
+    _train_share([configs[i] for i in unit], Path(out), final_samples or DEFAULT_N, progress=False, lines=progress)
 
 
 def progress_lines(group: Sequence[TrainState]) -> Callable[[TrainState], None]:
