@@ -769,10 +769,11 @@ print(f"one worker idle at the end of sweep beyond: {BEYOND_BEFORE['idle_seconds
 # %% [markdown]
 # As timed, the whole study fits within its 90 minutes, with less room than that suggests. The same `sweep
 # beyond` took longer the day before on the same model of CPU (the earlier lines), though it did the same
-# arithmetic: every run ended with the same FD_mnist to the last digit (section 5). Its processes needed
-# more CPU time for the same work that day, so the machine itself was slower: on this shared machine the
-# speed of one command drifts by a fifth or more from day to day, and at the earlier speed the study would
-# take more than its 90 minutes (an estimate: the whole study's time scaled by the ratio of CPU-minutes).
+# arithmetic: every run ended with the same FD_mnist to the last digit (the cell's last lines). Its
+# processes needed more CPU time for the same work that day, so the machine itself was slower: on this
+# shared machine the speed of one command drifts by a fifth or more from day to day, and at the earlier
+# speed the study would take more than its 90 minutes (an estimate: the whole study's time scaled by the
+# ratio of CPU-minutes).
 # Two changes made the last training a little quicker as well: the sweep's workers now take the next stack
 # from a queue as they come free, the longest first (before, each had a share fixed in advance, and one sat
 # idle for longer at the end: the last line), and the metrics compute the classifier's features in less time.
