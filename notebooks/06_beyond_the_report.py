@@ -756,8 +756,7 @@ for rec in TIMING["earlier"]:  # oldest first; sweep beyond's convolutional entr
     print(f"  earlier: {rec['command'].split(' --out')[0]:53s} {rec['seconds'] / 60:5.1f} minutes ({rec['date']}, "
           f"{rec['cpu']}{cpu_time(rec)}{entry})")
 # The same sweep beyond on the day before, on the same model of CPU: how much more CPU time the same work took.
-BEYOND_NOW = next(rec for rec in TIMING["sweeps"] if rec["sweep"] == "beyond")
-BEYOND_BEFORE = [rec for rec in TIMING["earlier"] if rec["sweep"] == "beyond" and "cpu_seconds" in rec][-1]
+BEYOND_BEFORE, BEYOND_NOW = TRAININGS[-2:]  # section 5's trainings of sweep beyond, oldest first
 SLOWER = BEYOND_BEFORE["cpu_seconds"] / BEYOND_NOW["cpu_seconds"]
 same = BEYOND_BEFORE["FD_mnist_by_seed"] == BEYOND_NOW["FD_mnist_by_seed"]
 print(f"\nsweep beyond, {BEYOND_BEFORE['date']} against {BEYOND_NOW['date']} ({BEYOND_NOW['cpu']} both): every run's "

@@ -250,6 +250,7 @@ def test_the_second_training_of_notebook_06s_study_is_what_the_readme_and_notebo
     assert len({rec["date"] for rec in beyond_runs[1:]}) == 2
     assert all(rec["date"] for rec in [*timing["earlier"], *timing["sweeps"]])
 
+
 def test_notebook_06s_reading_of_the_convolutional_trials_holds():
     """Section 3's bullets on results/conv_trials.json: more steps buy the most; R1 more often buys less per minute."""
     import json
