@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from gan_lab import DEFAULT_LR, TrainConfig
-from gan_lab.config import resolve_device
+from gan_lab.config import label, resolve_device
 
 BAD_VALUES = [
     ("z_dim", 0, "z_dim=0"),
@@ -52,6 +52,12 @@ def test_adam_betas_checked_and_sgd_takes_none():
     with pytest.raises(ValueError, match="Adam only"):
         TrainConfig(optimizer="sgd", betas=(0.5, 0.999))
     assert TrainConfig(optimizer="adam").betas == (0.5, 0.999)
+
+
+def test_label_names_beta2_only_where_it_is_not_adams_default():
+    assert label(TrainConfig(optimizer="adam")) == "adam lr 0.0002 b1 0.5 z 100"
+    assert label(TrainConfig(optimizer="adam", betas=(0.0, 0.99))) == "adam lr 0.0002 b1 0 b2 0.99 z 100"
+    assert label(TrainConfig(optimizer="sgd")) == "sgd lr 0.1 z 100"
 
 
 def test_defaults_follow_the_report_and_our_learning_rates():
