@@ -62,3 +62,19 @@ def test_the_command_writes_one_record_per_folder(conv_run, tmp_path):
     trials = json.loads(out.read_text())["trials"]
     assert [t["epochs"] for t in trials] == [2, 2] and trials[0] == trials[1]
     assert "2 epochs" in done.stdout
+
+
+def test_the_command_keeps_earlier_trials_unless_told(conv_run, tmp_path):
+    out = tmp_path / "trials.json"
+    command = [sys.executable, str(ROOT / "tools" / "conv_trials.py"), str(conv_run), "-n", str(N), "--out", str(out)]
+    assert subprocess.run(command, capture_output=True, text=True, cwd=ROOT).returncode == 0
+    first = out.read_bytes()
+    refused = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    assert refused.returncode != 0 and "already holds trials: --add" in refused.stderr
+    assert out.read_bytes() == first  # nothing measured, nothing lost
+    added = subprocess.run(command + ["--add"], capture_output=True, text=True, cwd=ROOT)
+    assert added.returncode == 0, added.stderr
+    trials = json.loads(out.read_text())["trials"]
+    assert len(trials) == 2 and trials[0] == json.loads(first)["trials"][0] and added.stdout.count("2 epochs") == 1
+    assert subprocess.run(command + ["--overwrite"], capture_output=True, text=True, cwd=ROOT).returncode == 0
+    assert len(json.loads(out.read_text())["trials"]) == 1

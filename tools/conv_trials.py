@@ -1,6 +1,6 @@
 """Record single-seed trials of the convolutional pair (runs trained alone, with checkpoints) in one small JSON file.
 
-    python tools/conv_trials.py /path/to/run1 /path/to/run2 ... --out results/conv_trials.json
+    python tools/conv_trials.py /path/to/run1 /path/to/run2 ... --out results/conv_trials.json [--add | --overwrite]
 
 Notebook 06 reads the file to show what more steps, or R1 applied more often, buy. Each folder needs a
 checkpoint.pt (a `python -m gan_lab train` run, or a run folder of a sweep, which keeps its checkpoint). For
@@ -49,14 +49,22 @@ def main() -> None:
     parser.add_argument("folders", nargs="+", type=Path)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("-n", type=int, default=DEFAULT_N, help=f"samples for the final metrics (default {DEFAULT_N})")
+    kept = parser.add_mutually_exclusive_group()
+    kept.add_argument("--add", action="store_true", help="keep the trials already in --out and add these after them")
+    kept.add_argument("--overwrite", action="store_true", help="replace the trials already in --out")
     args = parser.parse_args()
-    trials = [trial_record(folder, args.n) for folder in args.folders]  # all measured before anything is written
+    earlier = []
+    if args.out.exists() and not args.overwrite:
+        if not args.add:
+            parser.error(f"{args.out} already holds trials: --add to keep them and add these, --overwrite to replace them")
+        earlier = json.loads(args.out.read_text())["trials"]
+    trials = earlier + [trial_record(folder, args.n) for folder in args.folders]  # measured before anything is written
     record = {"what": "single-seed trials of notebook 06's convolutional pair, each run trained alone; "
                       "cost_in_fc_epochs: its steps' cost in epochs of the report's network (gan_lab.sweep.step_cost); "
                       "curve: FD_mnist on the run's eval_samples during training; G and the average: final metrics "
                       "on metrics_n samples", "trials": trials}
     atomic_write(args.out, lambda f: f.write((json.dumps(record, indent=1) + "\n").encode()))
-    for t in trials:
+    for t in trials[len(earlier):]:
         print(f"{t['label']:70s} {t['epochs']:3d} epochs  cost {t['cost_in_fc_epochs']:6.1f}  "
               f"G FD_mnist {t['G']['FD_mnist']:6.2f}")
 
