@@ -293,9 +293,10 @@ gan_lab.plot_grids({"G itself, seed 0": FC[0].final_samples, "average (decay 0.9
 # game), and that the penalty damps it. Its gradient needs a second backward pass through $D$, so it is
 # applied **lazily** (Karras et al. 2020): on every 4th step only, 4 times as heavy. That keeps its
 # average weight for a part of its cost. Karras et al. apply it on every 16th step; for this pair, single-seed
-# trials at the end of this section found every 16th step worse, and DCGAN's betas worse than StyleGAN2's
-# (why, this study does not measure; a *hypothesis*: momentum keeps each network moving the way that
-# answered the other's past moves, which feeds the circling that R1 damps). An earlier version of this study trained the pair with
+# trials at the end of this section found every 16th step worse, and DCGAN's betas worse than StyleGAN2's.
+# Both betas changed at once, and this study measures neither which one matters nor why; a *hypothesis*:
+# momentum keeps each network moving the way that answered the other's past moves, which feeds the circling
+# that R1 damps. An earlier version of this study trained the pair with
 # Adam alone, at a constant rate, and it levelled off far above the goal of this notebook within 10
 # epochs; which part of the recipe matters most was not measured separately. The networks:
 
@@ -941,7 +942,7 @@ print(f"\nconditional, {COND[0].config.epochs} epochs, {cond_best['label']}: FD_
 #   for a generator that is not given the label: clean backgrounds and continuous strokes, and a lower
 #   FD_mnist and a higher recall than the report's network reaches in 300 epochs, for about a quarter more
 #   than the cost of those epochs (sections 3 and 6). Adam with StyleGAN2's betas (0, 0.99) instead of
-#   DCGAN's lowered it in every seed, at no cost. Their curve is still falling at their last epoch, far
+#   DCGAN's lowered their FD_mnist in every seed, at no cost. Their curve is still falling at their last epoch, far
 #   above the goal of 10. Single-seed trials point to more steps as what buys the most after that, but
 #   twice the steps (with DCGAN's betas) still ended about twice the goal (section 3); a wider pair is not
 #   tested here.
@@ -968,7 +969,8 @@ print(f"\nconditional, {COND[0].config.epochs} epochs, {cond_best['label']}: FD_
 #   more arithmetic per step. Normalising $G$'s hidden maps per image (GroupNorm) does BatchNorm's job in a
 #   way that runs can be stacked side by side. The R1 penalty keeps $D$'s score from changing steeply
 #   around the real images; applied lazily, on every 4th step, it costs about an eighth more time. Adam
-#   without momentum ($\beta_1 = 0$, $\beta_2 = 0.99$) trained this pair better than DCGAN's $\beta_1 = 0.5$.
+#   with StyleGAN2's betas ($\beta_1 = 0$, no momentum, and $\beta_2 = 0.99$) trained this pair better than
+#   with DCGAN's (0.5, 0.999).
 # * A conditional GAN gives both networks the label: here $G$ as a one-hot code appended to $z$, $D$ by
 #   projection, a learned vector per digit matched against the image's features. $D$ must see the label,
 #   or $G$ may ignore it.
@@ -988,6 +990,8 @@ print(f"\nconditional, {COND[0].config.epochs} epochs, {cond_best['label']}: FD_
 #   --logits --r1 10 --r1-every 4 --lr-decay linear --ema 0.999 --epochs 64 --out runs/conv` (a GPU makes this
 #   minutes), and
 #   see whether section 3's hypothesis holds: does four times this study's steps reach the goal of 10?
+# * Find out which of Adam's two betas helped the convolutional pair: train it with `--beta1 0 --beta2 0.999`
+#   and with `--beta1 0.5 --beta2 0.99`, and compare with section 3's trials (seed 0, 16 epochs).
 # * Find out which part of the convolutional pair's recipe matters: train it without R1 (drop `--r1 10
 #   --r1-every 4`), or at a constant rate (drop `--lr-decay linear`), and compare with section 3's runs.
 # * Widen the pair (`gan_lab.models.CONV_CHANNELS`, 16 here) and compare at equal cost, not equal epochs.
