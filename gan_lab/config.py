@@ -287,8 +287,10 @@ SWEEPS: dict[str, list[dict]] = {
 def label(config: TrainConfig) -> str:
     """A short human name for a configuration, e.g. 'sgd lr 0.1 z 100' or 'adam lr 0.0002 b1 0.5 z 100'."""
     lr = f"lr {config.lr_d:g}" if config.lr_d == config.lr_g else f"lr_d {config.lr_d:g} lr_g {config.lr_g:g}"
-    b1 = f" b1 {config.betas[0]:g}" if config.optimizer == "adam" else ""
-    b1 += f" b2 {config.betas[1]:g}" if config.optimizer == "adam" and config.betas[1] != 0.999 else ""
+    b1 = ""
+    if config.optimizer == "adam":  # beta2 only where it is not the default, so that older labels stay as they were
+        b2 = config.betas[1]
+        b1 = f" b1 {config.betas[0]:g}" + (f" b2 {b2:g}" if b2 != DEFAULT_BETAS["adam"][1] else "")
     extras = [config.arch] if config.arch != "fc" else []
     extras += ["logits"] * config.logits + [f"smooth {config.label_smoothing:g}"] * bool(config.label_smoothing)
     extras += [f"{config.lr_decay} decay"] * (config.lr_decay != "none") + [f"R1 {config.r1:g}" + f" every {config.r1_every}" * (config.r1_every > 1)] * bool(config.r1)

@@ -427,6 +427,11 @@ for t in [t for t in TRIALS if t["epochs"] == max(u["epochs"] for u in TRIALS)]:
 # Each recipe that sweep beyond has trained the pair with, 3 seeds each, oldest first (results/timing_06.json
 # keeps every training of the study from scratch; sections 5 and 6 read it too).
 TIMING = json.loads((shipped_results() / "timing_06.json").read_text())
+def recipe_name(label: str) -> str:
+    """A convolutional entry's label without the parts every recipe here shares."""
+    return label.replace(" z 100 conv logits linear decay", "")
+
+
 RECIPES = {}  # label: (date, FD_mnist by seed) of its first training
 for rec in [*TIMING["earlier"], *TIMING["sweeps"]]:
     for label, values in rec["FD_mnist_by_seed"].items():
@@ -437,7 +442,7 @@ print("\n3 seeds, 16 epochs, G's FD_mnist (10,000 samples), as sweep beyond's re
 previous = None
 for label, (date, values) in RECIPES.items():
     change = f"; lower than the recipe before in {sum(a < b for a, b in zip(values, previous))} of 3 seeds" if previous else ""
-    print(f"  {label.replace(' z 100 conv logits linear decay', ''):41s} {values} ({date}){change}")
+    print(f"  {recipe_name(label):41s} {values} ({date}){change}")
     previous = values
 
 fig = Figure(figsize=(7, 4.2), layout="constrained")
@@ -777,7 +782,7 @@ STUDY_MINUTES = sum(rec["seconds"] for rec in TIMING["sweeps"]) / 60
 print(f"{'the whole study':62s} {STUDY_MINUTES:5.1f} minutes (goal: at most 90)")
 for rec in TIMING["earlier"]:  # oldest first; sweep beyond's convolutional entry changed three times
     conv = [label for label in rec["FD_mnist_by_seed"] if " conv " in label]
-    entry = conv[0].replace(" z 100 conv logits linear decay", "") if conv else "Adam at a constant rate, 10 epochs"
+    entry = recipe_name(conv[0]) if conv else "Adam at a constant rate, 10 epochs"
     entry = f"; convolutional entry: {entry}" if rec["sweep"] == "beyond" else ""
     print(f"  earlier: {rec['command'].split(' --out')[0]:53s} {rec['seconds'] / 60:5.1f} minutes ({rec['date']}, "
           f"{rec['cpu']}{cpu_time(rec)}{entry})")

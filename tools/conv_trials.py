@@ -2,7 +2,7 @@
 
     python tools/conv_trials.py /path/to/run1 /path/to/run2 ... --out results/conv_trials.json [--add | --overwrite]
 
-Notebook 06 reads the file to show what more steps, or R1 applied more often, buy. Each folder needs a
+Notebook 06 reads the file to show what more steps, R1 applied more often, or Adam's settings buy. Each folder needs a
 checkpoint.pt (a `python -m gan_lab train` run, or a run folder of a sweep, which keeps its checkpoint). For
 each run it keeps the settings, the cost of its steps in epochs of the report's network (gan_lab.sweep.step_cost),
 the FD_mnist curve measured during training, and the final metrics of G and of its first average on -n samples
@@ -58,13 +58,14 @@ def main() -> None:
         if not args.add:
             parser.error(f"{args.out} already holds trials: --add to keep them and add these, --overwrite to replace them")
         earlier = json.loads(args.out.read_text())["trials"]
-    trials = earlier + [trial_record(folder, args.n) for folder in args.folders]  # measured before anything is written
+    new = [trial_record(folder, args.n) for folder in args.folders]  # all measured before anything is written
+    trials = earlier + new
     record = {"what": "single-seed trials of notebook 06's convolutional pair, each run trained alone; "
                       "cost_in_fc_epochs: its steps' cost in epochs of the report's network (gan_lab.sweep.step_cost); "
                       "curve: FD_mnist on the run's eval_samples during training; G and the average: final metrics "
                       "on metrics_n samples", "trials": trials}
     atomic_write(args.out, lambda f: f.write((json.dumps(record, indent=1) + "\n").encode()))
-    for t in trials[len(earlier):]:
+    for t in new:
         print(f"{t['label']:70s} {t['epochs']:3d} epochs  cost {t['cost_in_fc_epochs']:6.1f}  "
               f"G FD_mnist {t['G']['FD_mnist']:6.2f}")
 
