@@ -252,8 +252,8 @@ def test_the_second_training_of_notebook_06s_study_is_what_the_readme_and_notebo
             f"beta1 0 alone to {at_16[(1e-3, (0.0, 0.999))]:.1f}, and twice the rate to {at_16[(2e-3, (0.5, 0.999))]:.1f}; "
             f"with StyleGAN2's betas, 32 epochs reached {longest[(0.0, 0.99)]['G']['FD_mnist']:.1f}, still falling") in readme
     assert all(t["curve"]["FD_mnist"][-1] < t["curve"]["FD_mnist"][-2] for t in longest.values())
-    # "48 reached 13.2 and 64 reached 12.1, its curve level over its last 16": within a unit of its value 16
-    # epochs before the end, and never more than a unit from it in between (2,000 samples)
+    # "48 reached 13.2 and 64 reached 12.1, its curve level over its last 16": its last three points (epochs 48,
+    # 56, 64; 2,000 samples) lie within a unit of each other
     flat = " ".join(readme.split())
     later = {t["epochs"]: t for t in trials if t["epochs"] > 32}
     assert sorted(later) == [48, 64] and all(tuple(t["config"]["betas"]) == (0.0, 0.99) for t in later.values())
@@ -320,7 +320,7 @@ def test_notebook_06s_reading_of_the_convolutional_trials_holds():
     cost = {k: step_cost(TrainConfig.from_dict(t["config"])) for k, t in trials.items()}  # per step
     # Adam's betas: the lowest of the 16-epoch trials, for G and its average, at the same cost per step; beta1 0
     # alone within a point of it, for both; the doubled rate gained less.
-    sixteen = [k for k in trials if k[1] == 16 and k[2] == 1e-3 and k[4] == 10]  # at DCGAN's rate and R1's weight
+    sixteen = [k for k in trials if k[1] == 16 and k[2] == 1e-3 and k[4] == 10]  # at the rate 1e-3 and gamma 10
     assert min(sixteen, key=G.get) == BETAS and min(sixteen, key=average.get) == BETAS
     assert G[BETA1] - G[BETAS] < 1 and average[BETA1] - average[BETAS] < 1
     assert G[BETAS] < G[LR2] < G[R1_4] and G[BETA1] < G[LR2] and cost[BETAS] == cost[LR2] == cost[R1_4] == cost[BETA1]
