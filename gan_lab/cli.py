@@ -244,7 +244,7 @@ def add_sweep_args(p: argparse.ArgumentParser) -> None:
                    "lr: SGD 0.3/0.1/0.03/0.01 and Adam 1e-3/2e-4 x beta1 0.9/0.5; "
                    "logits: SGD 0.3 with D's loss on logits (BCEWithLogitsLoss); beyond: notebook 06's averages of "
                    "G, conditional and convolutional networks; longer: SGD 0.1 at a constant and a linearly decaying "
-                   "rate (for --epochs 300)")
+                   "rate (for --epochs 300); wider: the latter's constant rate with 256 hidden units (for --epochs 300)")
     p.add_argument("--seeds", type=int, default=3, help="training seeds per configuration (default: 3)")
     p.add_argument("--epochs", type=int, default=100, help="epochs per run (default: 100)")
     p.add_argument("--out", required=True, help="sweep folder, e.g. results/optimizer; one subfolder per run")

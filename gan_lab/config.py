@@ -281,6 +281,9 @@ SWEEPS: dict[str, list[dict]] = {
     # Notebook 06's next question, meant for --epochs 300: SGD 0.1 for longer, at a constant and a linearly
     # decaying rate, with the average of G that did best at 100 epochs. Not shipped in results/ yet.
     "longer": [{"optimizer": "sgd", "ema": (0.9999,)}, {"optimizer": "sgd", "ema": (0.9999,), "lr_decay": "linear"}],
+    # Notebook 06's test of its hypothesis that one hidden layer of 128 units limits the report's network: the
+    # best of "longer" (a constant rate, the average 0.9999) with twice the hidden units, for --epochs 300.
+    "wider": [{"optimizer": "sgd", "ema": (0.9999,), "hidden_dim": 256}],
 }
 
 

@@ -275,17 +275,19 @@ def plain_log_scale(ax) -> None:
 
 
 def plot_quality_and_cost(groups: dict[str, Sequence[RunResult]], name: str = "FD_mnist", goal: Optional[float] = None,
-                          title: str = "Quality against training: epochs and minutes") -> Figure:
+                          title: str = "Quality against training: epochs and minutes",
+                          epoch_cost: Optional[dict[str, float]] = None, cost_label: str = "") -> Figure:
     """A metric measured during training, for G and its first average, against epochs and against minutes.
 
     Mean ± std over each group's seeds; minutes are the runs' mean training time per epoch times the epoch.
+    epoch_cost (one number per group, named by cost_label) replaces the minutes where they were not timed alike.
     """
     fig = Figure(figsize=(12, 4.6), layout="constrained")
     by_epoch, by_time = fig.subplots(1, 2, sharey=True)
     i = 0
     for group, runs in groups.items():
         epochs = np.asarray(runs[0].metric_epochs, dtype=float)
-        minutes = epochs * np.mean([r.seconds / r.config.epochs for r in runs]) / 60
+        minutes = epochs * (epoch_cost[group] if epoch_cost else np.mean([r.seconds / r.config.epochs for r in runs]) / 60)
         prefixes = {"G itself": ""} | {f"average {d:g}": f"{ema_name(d)}_" for d in runs[0].config.ema[:1]}
         for who, prefix in prefixes.items():
             values = np.stack([np.asarray(r.metric_curves[prefix + name], dtype=float) for r in runs])
@@ -294,7 +296,7 @@ def plot_quality_and_cost(groups: dict[str, Sequence[RunResult]], name: str = "F
                 ax.plot(x, mean, color=f"C{i}", linewidth=1.2, label=f"{group}, {who} ({len(runs)} seeds)")
                 ax.fill_between(x, mean - std, mean + std, color=f"C{i}", alpha=0.25, linewidth=0)
             i += 1
-    for ax, xlabel in ((by_epoch, "epoch"), (by_time, "minutes of training per run (one core)")):
+    for ax, xlabel in ((by_epoch, "epoch"), (by_time, cost_label if epoch_cost else "minutes of training per run (one core)")):
         if goal is not None:
             ax.axhline(goal, color="black", linestyle="--", linewidth=0.8, label=f"goal: {goal:g}")
         plain_log_scale(ax)
@@ -302,7 +304,7 @@ def plot_quality_and_cost(groups: dict[str, Sequence[RunResult]], name: str = "F
         ax.grid(True, which="major", alpha=0.3)
     by_epoch.set_ylabel(f"{name} (log scale)")
     by_epoch.set_title(f"{METRIC_LABELS.get(name, name)} against epochs")
-    by_time.set_title(f"{METRIC_LABELS.get(name, name)} against training time")
+    by_time.set_title(f"{METRIC_LABELS.get(name, name)} against training {'cost' if epoch_cost else 'time'}")
     handles, labels = by_epoch.get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 3), fontsize=8)
     fig.suptitle(title)

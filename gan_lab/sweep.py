@@ -40,6 +40,11 @@ STEP_COST = {"fc": 1.0, "cond": 1.1, "conv": 19.0}
 ADAM_STEP_COST = 1.1
 # The R1 penalty's extra backward pass through D: 6 epochs of the conv pair took 190 s with it, 129 s without.
 R1_STEP_COST = 1.5
+# Each further 128 hidden units of the fully connected networks, as a share of a step at 128 (the report's width):
+# one thread, 3 runs stacked, 2026-12-07: 7.15 ms per run-step at 256 units, 4.33 at 128 (benchmarks/bench_hidden.py).
+# Linear in the width, as the matrix products are; measured at 128 and 256 only.
+HIDDEN_STEP_COST = 0.65
+REPORT_HIDDEN_DIM = 128
 # Stacking the convolutional pair saves nothing on a CPU: one thread, lazy R1, 2026-12-06: 63 ms per run and step
 # in a stack of 3, 50-58 ms alone (benchmarks/bench_conv_stack.py: 68.4 and 58.3). So there each of its runs
 # trains alone, and two workers can share them.
@@ -60,7 +65,10 @@ def step_cost(config: TrainConfig) -> float:
     """The time of one of this run's steps, in steps of the report's network with SGD (STEP_COST)."""
     adam = ADAM_STEP_COST if config.optimizer == "adam" else 1.0
     r1 = 1.0 + (R1_STEP_COST - 1.0) / config.r1_every if config.r1 else 1.0  # lazy R1 pays on every k-th step
-    return STEP_COST[config.arch] * adam * r1
+    width = 1.0  # the convolutional pair's widths are fixed (models.CONV_CHANNELS): it has no hidden_dim
+    if config.arch != "conv":
+        width += HIDDEN_STEP_COST * (config.hidden_dim / REPORT_HIDDEN_DIM - 1)
+    return STEP_COST[config.arch] * adam * r1 * width
 
 
 def with_evaluation(configs: list[TrainConfig], eval_every: int, eval_samples: int) -> list[TrainConfig]:

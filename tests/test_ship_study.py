@@ -108,3 +108,9 @@ def test_quality_and_cost_plots_each_group_against_epochs_and_minutes(longer_run
             assert np.allclose(x, np.array(runs[0].metric_epochs) * runs[0].seconds / runs[0].config.epochs / 60)
             assert np.allclose(y, runs[0].metric_curves[key])
     assert [ln.get_ydata()[0] for ln in by_epoch.lines if ln.get_label() == "goal: 45"] == [45]
+    cost = {label: 1.5 + i for i, label in enumerate(study)}  # an epoch's cost, given where minutes would mislead
+    by_cost = plot_quality_and_cost(study, epoch_cost=cost, cost_label="cost").axes[1]
+    assert by_cost.get_xlabel() == "cost" and "cost" in by_cost.get_title()
+    for label, runs in study.items():
+        x, _ = next(ln for ln in by_cost.lines if ln.get_label() == f"{label}, G itself (1 seeds)").get_data()
+        assert np.allclose(x, np.array(runs[0].metric_epochs) * cost[label])

@@ -31,11 +31,12 @@ def test_sweeps_are_the_studies_of_the_course():
     assert [c.seed for c in sweep_configs("zdim", 3, 5)][:3] == [0, 1, 2]
     with pytest.raises(ValueError, match="sweep='beta'.*one of"):
         sweep_configs("beta", 1, 1)
-    assert set(SWEEPS) == {"optimizer", "zdim", "lr", "logits", "beyond", "longer"}
+    assert set(SWEEPS) == {"optimizer", "zdim", "lr", "logits", "beyond", "longer", "wider"}
     longer = sweep_configs("longer", 2, 300)  # the same run at a constant and at a decaying rate
     assert [(c.lr_decay, c.epochs, c.seed) for c in longer] == [("none", 300, 0), ("none", 300, 1),
                                                                  ("linear", 300, 0), ("linear", 300, 1)]
     assert longer[0].replace(lr_decay="linear") == longer[2]
+    assert sweep_configs("wider", 1, 300) == [longer[0].replace(hidden_dim=256)]  # one change: 256 hidden units
     assert [(c.lr_d, c.logits) for c in sweep_configs("logits", 1, 40)] == [(0.3, True)]
     # Notebook 06: each entry one change against SGD 0.1; the costlier entries are capped at fewer epochs.
     beyond = sweep_configs("beyond", 1, 100)
@@ -116,6 +117,15 @@ def test_a_step_costs_more_with_adam_and_more_with_r1():
     assert step_cost(conv.replace(logits=True, r1=10.0)) == pytest.approx(19 * 1.1 * 1.5)
     assert step_cost(TrainConfig(logits=True, r1=1.0)) == pytest.approx(1.5) and step_cost(TrainConfig()) == 1.0
     assert step_cost(TrainConfig(logits=True, r1=1.0, r1_every=4)) == pytest.approx(1.125)  # lazy: 1 step in 4
+
+
+def test_a_step_costs_more_with_more_hidden_units_except_in_the_convolutional_pair():
+    assert step_cost(TrainConfig(hidden_dim=256)) == pytest.approx(1.65)  # benchmarks/bench_hidden.py
+    assert step_cost(TrainConfig(hidden_dim=256, arch="cond")) == pytest.approx(1.1 * 1.65)
+    conv = sweep_configs("beyond", 1, 100)[2]
+    assert step_cost(conv.replace(hidden_dim=256)) == step_cost(conv)  # hidden_dim is unused there
+    wider, = sweep_configs("wider", 1, 300)
+    assert wider.hidden_dim == 256 and step_cost(wider) > step_cost(sweep_configs("longer", 1, 300)[0])
 
 
 def _sweep_args(root, out, workers=2):
