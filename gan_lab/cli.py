@@ -325,5 +325,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted; rerun with --resume to continue from the last checkpoint", file=sys.stderr)
+        # Only training keeps checkpoints: train resumes when asked to, a sweep on its own.
+        how = {cmd_train: "; rerun it with --resume to continue from the last checkpoint",
+               cmd_sweep: "; rerun the same command to continue from the last checkpoints"}.get(args.func, "")
+        print(f"interrupted{how}", file=sys.stderr)
         return 130

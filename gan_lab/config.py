@@ -295,6 +295,7 @@ def label(config: TrainConfig) -> str:
         b2 = config.betas[1]
         b1 = f" b1 {config.betas[0]:g}" + (f" b2 {b2:g}" if b2 != DEFAULT_BETAS["adam"][1] else "")
     extras = [config.arch] if config.arch != "fc" else []
+    extras += [f"hidden {config.hidden_dim}"] * (config.arch != "conv" and config.hidden_dim != 128)  # older labels: 128
     extras += ["logits"] * config.logits + [f"smooth {config.label_smoothing:g}"] * bool(config.label_smoothing)
     extras += [f"{config.lr_decay} decay"] * (config.lr_decay != "none") + [f"R1 {config.r1:g}" + f" every {config.r1_every}" * (config.r1_every > 1)] * bool(config.r1)
     return " ".join([f"{config.optimizer} {lr}{b1} z {config.z_dim}", *extras])

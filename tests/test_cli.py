@@ -196,3 +196,19 @@ def test_a_dead_sweep_worker_is_one_error_line_and_exit_1(tmp_path, monkeypatch,
     assert main(["sweep", "zdim", "--seeds", "1", "--epochs", "1", "--out", str(tmp_path), "--device", "cpu"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: a sweep worker failed") and "rerun the same command to resume" in err
+
+
+@pytest.mark.parametrize("argv,patched,advice", [
+    (["train", "--out", "run"], "fit", "interrupted; rerun it with --resume to continue from the last checkpoint"),
+    (["sweep", "zdim", "--out", "runs"], "run_sweep", "interrupted; rerun the same command to continue from the last checkpoints"),
+    (["sample", "--checkpoint", "run/checkpoint.pt", "--out", "s.pt"], "load_generator", "interrupted"),
+])
+def test_an_interrupt_says_how_to_continue_in_the_commands_own_terms(argv, patched, advice, monkeypatch, capsys, tmp_path):
+    """`sweep` has no --resume option (rerunning resumes it), and only training keeps checkpoints."""
+    def interrupted(*args, **kw):
+        raise KeyboardInterrupt
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli, patched, interrupted)
+    assert main([*argv, "--device", "cpu"]) == 130
+    assert capsys.readouterr().err.strip() == advice

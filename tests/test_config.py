@@ -60,6 +60,12 @@ def test_label_names_beta2_only_where_it_is_not_adams_default():
     assert label(TrainConfig(optimizer="sgd")) == "sgd lr 0.1 z 100"
 
 
+def test_label_names_the_hidden_width_only_where_it_is_not_the_reports():
+    assert label(TrainConfig(optimizer="sgd", hidden_dim=256)) == "sgd lr 0.1 z 100 hidden 256"
+    assert label(TrainConfig(optimizer="sgd", hidden_dim=256, arch="cond")) == "sgd lr 0.1 z 100 cond hidden 256"
+    assert label(TrainConfig(optimizer="sgd", arch="conv", hidden_dim=256)) == "sgd lr 0.1 z 100 conv"  # unused there
+
+
 def test_defaults_follow_the_report_and_our_learning_rates():
     c = TrainConfig()
     assert (c.z_dim, c.hidden_dim, c.leaky_slope, c.batch_size, c.epochs) == (100, 128, 0.2, 64, 100)
