@@ -53,6 +53,7 @@ ALLOWED = {
         "40",  # results/'s budget in MB
         "11", "48",  # epochs of single-seed trials of the convolutional pair (results/conv_trials.json)
         "2e-3", "100",  # a trial's learning rate; the steps Adam's beta2 = 0.99 remembers (1 / (1 - 0.99))
+        "256",  # the wider hidden layer of section 6's test
     },
 }
 SMALL = 10  # integers up to this are counts of things (seeds, digits, panels), allowed everywhere
@@ -108,7 +109,7 @@ def test_the_scan_finds_a_typed_measurement(tmp_path):
 
 
 @pytest.mark.parametrize("sweep,epochs", [("optimizer", 100), ("zdim", 100), ("lr", 100), ("logits", 100),
-                                          ("beyond", 100), ("longer", 300)])
+                                          ("beyond", 100), ("longer", 300), ("wider", 300)])
 def test_readme_and_summary_tables_are_the_shipped_results(sweep, epochs):
     """The README's study tables and results/summary_<sweep>.md are exactly what the shipped runs give."""
     from gan_lab.notebook import shipped_results
@@ -184,6 +185,26 @@ def test_readme_quotes_notebook_06s_figures_from_the_shipped_runs():
     curve = np.mean([r.metric_curves["ema0.9999_FD_mnist"] for r in longer["sgd lr 0.1 z 100"]], axis=0)
     epochs = longer["sgd lr 0.1 z 100"][0].metric_epochs
     assert f"its last 50 epochs gained {curve[epochs.index(250)] - curve[epochs.index(300)]:.1f} (2,000" in readme
+    # Section 6's test of its hypothesis: 256 hidden units, lower in every seed, below 45, and lower at equal cost.
+    wide_runs = load_study(shipped_results(), "wider", 3, 300)["sgd lr 0.1 z 100 hidden 256"]
+    wide = average_rows(wide_runs)
+    wide_diffs = [w - c for w, c in zip(wide[1]["FD_mnist"]["values"], constant["values"])]
+    wide_cost = step_cost(wide_runs[0].config)
+    wide_curve = np.mean([r.metric_curves["ema0.9999_FD_mnist"] for r in wide_runs], axis=0)
+    equal = int(300 / wide_cost) // 10 * 10
+    assert (f"reaches {mean_std(wide[1]['FD_mnist'], 'FD_mnist')}, lower than with 128 units in every seed (by "
+            + ", ".join(f"{-d:.1f}" for d in wide_diffs[:2]) + f" and {-wide_diffs[2]:.1f}), with recall "
+            f"{wide[1]['recall']['mean']:.3f}") in readme
+    files = [f for r in wide_runs for f in r.dir.iterdir()] + list(shipped_results().glob("summary_wider.*"))
+    assert f"shipped the same way, {sum(f.stat().st_size for f in files) / 1e6:.2f} MB;" in readme
+    assert f"costs {wide_cost:.2f} of the report's" in readme and f"epoch {equal} of the wider runs" in readme
+    assert f": {wide_curve[epochs.index(equal)]:.1f} against {curve[-1]:.1f} (the averages" in readme
+    assert all(d < 0 for d in wide_diffs) and wide_curve[epochs.index(equal)] < curve[-1]
+    assert all(w["FD_mnist"]["mean"] < 45 for w in wide) and all(f["FD_mnist"]["mean"] > 45 for f in fc_300)
+    assert all(w["recall"]["mean"] > f["recall"]["mean"] for w, f in zip(wide, fc_300))  # "with a higher recall"
+    gains = {name: [c[epochs.index(e - 50)] - c[epochs.index(e)] for e in range(100, 301, 50)]
+             for name, c in (("narrow", curve), ("wide", wide_curve))}
+    assert all(w > n for w, n in zip(gains["wide"], gains["narrow"]))  # "each 50 epochs bought it more"
     logits, smooth = (average_rows(study[f"sgd lr 0.1 z 100 {kind}"])[0]["FD_mnist"] for kind in ("logits", "smooth 0.1"))
     assert (f"logits gives {mean_std(logits, 'FD_mnist')} and one-sided label smoothing {mean_std(smooth, 'FD_mnist')}, "
             f"against {mean_std(fc[0]['FD_mnist'], 'FD_mnist')} for the same network") in readme
