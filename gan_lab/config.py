@@ -19,6 +19,7 @@ TRAIN_SIZE = 60_000  # both MNIST and Fashion-MNIST have 60,000 training images
 # Chosen from our own full 100-epoch runs on MNIST (see README, "Default learning rates").
 DEFAULT_LR = {"sgd": 0.1, "adam": 2e-4}
 DEFAULT_BETAS = {"adam": (0.5, 0.999)}
+REPORT_HIDDEN_DIM = 128  # the report's hidden layer, in D and G
 # Upper bounds that keep a typo (1e12) from becoming an allocator traceback; far above any sensible setting.
 MAX_Z_DIM = 4096
 MAX_HIDDEN_DIM = 8192
@@ -98,7 +99,7 @@ class TrainConfig:
     lr_g: Optional[float] = None
     betas: Optional[tuple] = None  # Adam only; None: DEFAULT_BETAS["adam"]
     z_dim: int = 100
-    hidden_dim: int = 128
+    hidden_dim: int = REPORT_HIDDEN_DIM
     leaky_slope: float = 0.2
     batch_size: int = 64
     epochs: int = 100
@@ -279,7 +280,7 @@ SWEEPS: dict[str, list[dict]] = {
                # D's loss on logits, and one-sided label smoothing (D's real target 0.9), each alone.
                {"optimizer": "sgd", "logits": True}, {"optimizer": "sgd", "label_smoothing": 0.1}],
     # Notebook 06's next question, meant for --epochs 300: SGD 0.1 for longer, at a constant and a linearly
-    # decaying rate, with the average of G that did best at 100 epochs. Not shipped in results/ yet.
+    # decaying rate, with the average of G that did best at 100 epochs.
     "longer": [{"optimizer": "sgd", "ema": (0.9999,)}, {"optimizer": "sgd", "ema": (0.9999,), "lr_decay": "linear"}],
     # Notebook 06's test of its hypothesis that one hidden layer of 128 units limits the report's network: the
     # best of "longer" (a constant rate, the average 0.9999) with twice the hidden units, for --epochs 300.
@@ -295,7 +296,7 @@ def label(config: TrainConfig) -> str:
         b2 = config.betas[1]
         b1 = f" b1 {config.betas[0]:g}" + (f" b2 {b2:g}" if b2 != DEFAULT_BETAS["adam"][1] else "")
     extras = [config.arch] if config.arch != "fc" else []
-    extras += [f"hidden {config.hidden_dim}"] * (config.arch != "conv" and config.hidden_dim != 128)  # older labels: 128
+    extras += [f"hidden {config.hidden_dim}"] * (config.arch != "conv" and config.hidden_dim != REPORT_HIDDEN_DIM)
     extras += ["logits"] * config.logits + [f"smooth {config.label_smoothing:g}"] * bool(config.label_smoothing)
     extras += [f"{config.lr_decay} decay"] * (config.lr_decay != "none") + [f"R1 {config.r1:g}" + f" every {config.r1_every}" * (config.r1_every > 1)] * bool(config.r1)
     return " ".join([f"{config.optimizer} {lr}{b1} z {config.z_dim}", *extras])

@@ -25,7 +25,7 @@ import torch
 from .checkpoint import (CHECKPOINT_NAME, EMA_GENERATOR_NAME, GENERATOR_NAME, RESULT_NAME, CheckpointError, finished_result,
                          load_checkpoint, read_result, resume_state, write_config_json, write_generator_file,
                          write_result)
-from .config import SWEEPS, TrainConfig, label, resolve_device, sweep_configs  # noqa: F401 (SWEEPS: part of the sweep API)
+from .config import REPORT_HIDDEN_DIM, SWEEPS, TrainConfig, label, resolve_device, sweep_configs  # noqa: F401 (SWEEPS: part of the sweep API)
 from .files import atomic_write, run_lock
 from .metrics import DEFAULT_N, evaluate_generator
 from .stack import fit_side_by_side, group_by_stack
@@ -44,7 +44,6 @@ R1_STEP_COST = 1.5
 # one thread, 3 runs stacked, 2026-12-07: 7.15 ms per run-step at 256 units, 4.33 at 128 (benchmarks/bench_hidden.py).
 # Linear in the width, as the matrix products are; measured at 128 and 256 only.
 HIDDEN_STEP_COST = 0.65
-REPORT_HIDDEN_DIM = 128
 # Stacking the convolutional pair saves nothing on a CPU: one thread, lazy R1, 2026-12-06: 63 ms per run and step
 # in a stack of 3, 50-58 ms alone (benchmarks/bench_conv_stack.py: 68.4 and 58.3). So there each of its runs
 # trains alone, and two workers can share them.
