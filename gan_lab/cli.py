@@ -50,7 +50,8 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--beta1", type=float, default=None, help=f"Adam's beta1 (default: {DEFAULT_BETAS['adam'][0]})")
     p.add_argument("--beta2", type=float, default=None, help=f"Adam's beta2 (default: {DEFAULT_BETAS['adam'][1]})")
     p.add_argument("--z-dim", type=int, default=d["z_dim"].default, help="size of the latent vector z (default: 100)")
-    p.add_argument("--hidden-dim", type=int, default=d["hidden_dim"].default, help="hidden units in D and G (default: 128)")
+    p.add_argument("--hidden-dim", type=int, default=d["hidden_dim"].default, help="hidden units in G, and in D unless --d-hidden-dim is given (default: 128)")
+    p.add_argument("--d-hidden-dim", type=int, default=None, help="D's hidden units, where they differ from G's (default: as --hidden-dim)")
     p.add_argument("--leaky-slope", type=float, default=d["leaky_slope"].default, help="LeakyReLU slope (default: 0.2)")
     p.add_argument("--batch-size", type=int, default=d["batch_size"].default, help="images per batch (default: 64)")
     p.add_argument("--epochs", type=int, default=d["epochs"].default, help="passes over the 60,000 images (default: 100)")
@@ -97,7 +98,8 @@ def config_from_args(a: argparse.Namespace) -> TrainConfig:
                        epochs=a.epochs, max_steps=a.max_steps, seed=a.seed, device=a.device, data_path=a.data_path,
                        data_root=a.data_root, train_images=a.train_images,
                        eval_every=a.eval_every, logits=a.logits, arch=a.arch, ema=tuple(a.ema),
-                       label_smoothing=a.label_smoothing, lr_decay=a.lr_decay, r1=a.r1, r1_every=a.r1_every)
+                       label_smoothing=a.label_smoothing, lr_decay=a.lr_decay, r1=a.r1, r1_every=a.r1_every,
+                       d_hidden_dim=a.d_hidden_dim)
 
 
 def cmd_train(a: argparse.Namespace) -> int:

@@ -99,7 +99,7 @@ class TrainConfig:
     lr_g: Optional[float] = None
     betas: Optional[tuple] = None  # Adam only; None: DEFAULT_BETAS["adam"]
     z_dim: int = 100
-    hidden_dim: int = REPORT_HIDDEN_DIM
+    hidden_dim: int = REPORT_HIDDEN_DIM  # hidden units in G, and in D unless d_hidden_dim says otherwise
     leaky_slope: float = 0.2
     batch_size: int = 64
     epochs: int = 100
@@ -118,6 +118,7 @@ class TrainConfig:
     lr_decay: str = "none"  # 'linear': in epoch e (from 0) both rates are lr * (1 - e / epochs)
     r1: float = 0.0  # R1 penalty weight: D's loss gains r1/2 * mean |grad of D's logit at real images|^2
     r1_every: int = 1  # lazy R1: the penalty, times r1_every, only on every r1_every-th step (1: every step)
+    d_hidden_dim: Optional[int] = None  # D's hidden units where they differ from G's (None: hidden_dim, as in the report)
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -135,6 +136,7 @@ class TrainConfig:
         self._check_betas()
         check_int("z_dim", self.z_dim, 1, MAX_Z_DIM, "memory")
         check_int("hidden_dim", self.hidden_dim, 1, MAX_HIDDEN_DIM, "memory")
+        self._check_d_hidden_dim()
         check_int("batch_size", self.batch_size, 1, TRAIN_SIZE, f"the training set has {TRAIN_SIZE} images")
         check_int("epochs", self.epochs, 1, MAX_EPOCHS)
         if self.max_steps is not None:
@@ -165,6 +167,15 @@ class TrainConfig:
             raise _bad("lr_decay", self.lr_decay, f"one of {', '.join(LR_DECAYS)}")
         self._check_r1()
         resolve_device(self.device)
+
+    def _check_d_hidden_dim(self) -> None:
+        if self.d_hidden_dim is None:
+            return
+        check_int("d_hidden_dim", self.d_hidden_dim, 1, MAX_HIDDEN_DIM, "memory; or None for hidden_dim's")
+        if self.arch == "conv":
+            raise _bad("d_hidden_dim", self.d_hidden_dim, "None for arch='conv', whose layers are convolutions, not hidden units")
+        if self.d_hidden_dim == self.hidden_dim:  # the same networks: the same config, and the same run folder
+            object.__setattr__(self, "d_hidden_dim", None)
 
     def lr_factor(self, epoch: int) -> float:
         """What the learning rates are multiplied by in epoch `epoch` (counted from 0): 1 without decay."""
@@ -242,7 +253,7 @@ class TrainConfig:
 
 # Fields added after runs were shipped, with the value those runs had: left out of run_name at that value.
 LATER_FIELDS = {"logits": False, "arch": "fc", "ema": [], "label_smoothing": 0.0, "lr_decay": "none", "r1": 0.0,
-                "r1_every": 1}
+                "r1_every": 1, "d_hidden_dim": None}
 # Fields that may differ when resuming a run: extending the schedule is fine, the rest is not.
 RESUMABLE_CHANGES = ("epochs", "max_steps", "device", "data_root", "eval_every", "eval_samples")
 
@@ -285,6 +296,9 @@ SWEEPS: dict[str, list[dict]] = {
     # Notebook 06's test of its hypothesis that one hidden layer of 128 units limits the report's network: the
     # best of "longer" (a constant rate, the average 0.9999) with twice the hidden units, for --epochs 300.
     "wider": [{"optimizer": "sgd", "ema": (0.9999,), "hidden_dim": 256}],
+    # Which network's width limited it: "wider"'s 256 hidden units in G alone, then in D alone (--epochs 300).
+    "wider_one": [{"optimizer": "sgd", "ema": (0.9999,), "hidden_dim": 256, "d_hidden_dim": REPORT_HIDDEN_DIM},
+                  {"optimizer": "sgd", "ema": (0.9999,), "d_hidden_dim": 256}],
 }
 
 
@@ -296,7 +310,10 @@ def label(config: TrainConfig) -> str:
         b2 = config.betas[1]
         b1 = f" b1 {config.betas[0]:g}" + (f" b2 {b2:g}" if b2 != DEFAULT_BETAS["adam"][1] else "")
     extras = [config.arch] if config.arch != "fc" else []
-    extras += [f"hidden {config.hidden_dim}"] * (config.arch != "conv" and config.hidden_dim != REPORT_HIDDEN_DIM)
+    if config.d_hidden_dim is not None:
+        extras += [f"hidden G {config.hidden_dim} D {config.d_hidden_dim}"]
+    else:
+        extras += [f"hidden {config.hidden_dim}"] * (config.arch != "conv" and config.hidden_dim != REPORT_HIDDEN_DIM)
     extras += ["logits"] * config.logits + [f"smooth {config.label_smoothing:g}"] * bool(config.label_smoothing)
     extras += [f"{config.lr_decay} decay"] * (config.lr_decay != "none") + [f"R1 {config.r1:g}" + f" every {config.r1_every}" * (config.r1_every > 1)] * bool(config.r1)
     return " ".join([f"{config.optimizer} {lr}{b1} z {config.z_dim}", *extras])

@@ -162,10 +162,11 @@ class CondDiscriminator(Discriminator):
 
 def build_models(z_dim: int = 100, hidden_dim: int = 128, leaky_slope: float = 0.2, seed: int | None = None,
                  device: torch.device | str = "cpu", logits: bool = False,
-                 arch: str = "fc") -> tuple[nn.Module, nn.Module]:
+                 arch: str = "fc", d_hidden_dim: int | None = None) -> tuple[nn.Module, nn.Module]:
     """G and D of an architecture (ARCHS) with PyTorch's default initialisation, drawn from `seed` when given.
 
-    D is drawn first, so runs that differ only in z_dim start from the same discriminator.
+    Both have hidden_dim hidden units unless d_hidden_dim gives D its own number. D is drawn first, so runs
+    that differ only in z_dim start from the same discriminator.
     """
     classes = {"fc": (Generator, Discriminator), "conv": (ConvGenerator, ConvDiscriminator),
                "cond": (CondGenerator, CondDiscriminator)}
@@ -174,7 +175,7 @@ def build_models(z_dim: int = 100, hidden_dim: int = 128, leaky_slope: float = 0
     gen = torch.Generator().manual_seed(seed) if seed is not None else None
     G_class, D_class = classes[arch]
     G = G_class(z_dim, hidden_dim, leaky_slope)
-    D = D_class(IMAGE_DIM, hidden_dim, leaky_slope, logits)
+    D = D_class(IMAGE_DIM, hidden_dim if d_hidden_dim is None else d_hidden_dim, leaky_slope, logits)
     if gen is not None:
         _reinit(D, gen)
         _reinit(G, gen)

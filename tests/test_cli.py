@@ -68,8 +68,18 @@ def test_r1_reaches_the_run(tiny_root, tmp_path):
     assert (config["r1"], config["r1_every"]) == (10.0, 4)
 
 
+def test_d_hidden_dim_reaches_the_run_and_its_networks(tiny_root, tmp_path):
+    out = tmp_path / "run"
+    assert main(["train", "--data-root", str(tiny_root), "--epochs", "1", "--batch-size", "32", "--device", "cpu",
+                 "--no-progress", "--out", str(out), "--hidden-dim", "48", "--d-hidden-dim", "24"]) == 0
+    assert json.loads((out / "config.json").read_text())["d_hidden_dim"] == 24
+    checkpoint = load_checkpoint(out / "checkpoint.pt")
+    assert checkpoint["G"]["fc1.weight"].shape == (48, 100) and checkpoint["D"]["fc1.weight"].shape == (24, 784)
+
+
 @pytest.mark.parametrize("bad,shown", [
     (["--z-dim", "0"], "z_dim=0"),
+    (["--arch", "conv", "--d-hidden-dim", "64"], "d_hidden_dim=64 is not allowed"),
     (["--lr-d", "-1"], "lr_d=-1.0"),
     (["--optimizer", "sgd", "--beta1", "0.5"], "--beta1/--beta2 apply to --optimizer adam only"),
     (["--device", "cuda:7"], "device='cuda:7'"),

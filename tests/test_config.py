@@ -22,6 +22,8 @@ BAD_VALUES = [
     ("epochs", 0, "epochs=0"),
     ("max_steps", 0, "max_steps=0"),
     ("hidden_dim", 0, "hidden_dim=0"),
+    ("d_hidden_dim", 0, "d_hidden_dim=0"),
+    ("d_hidden_dim", 64.0, "d_hidden_dim=64.0"),
     ("leaky_slope", 1.5, "leaky_slope=1.5"),
     ("data_path", "disk", "data_path='disk'"),
     ("device", "tpu", "device='tpu'"),
@@ -64,6 +66,16 @@ def test_label_names_the_hidden_width_only_where_it_is_not_the_reports():
     assert label(TrainConfig(optimizer="sgd", hidden_dim=256)) == "sgd lr 0.1 z 100 hidden 256"
     assert label(TrainConfig(optimizer="sgd", hidden_dim=256, arch="cond")) == "sgd lr 0.1 z 100 cond hidden 256"
     assert label(TrainConfig(optimizer="sgd", arch="conv", hidden_dim=256)) == "sgd lr 0.1 z 100 conv"  # unused there
+    assert label(TrainConfig(optimizer="sgd", hidden_dim=256, d_hidden_dim=128)) == "sgd lr 0.1 z 100 hidden G 256 D 128"
+    assert label(TrainConfig(optimizer="sgd", d_hidden_dim=256)) == "sgd lr 0.1 z 100 hidden G 128 D 256"
+
+
+def test_d_hidden_dim_gives_d_its_own_width_and_is_refused_where_there_is_none():
+    assert TrainConfig(hidden_dim=256, d_hidden_dim=256) == TrainConfig(hidden_dim=256)  # the same networks, one config
+    assert TrainConfig(hidden_dim=256, d_hidden_dim=256).run_name() == TrainConfig(hidden_dim=256).run_name()
+    assert TrainConfig(d_hidden_dim=256).run_name() != TrainConfig(hidden_dim=256).run_name()
+    with pytest.raises(ValueError, match=r"d_hidden_dim=64.*arch='conv'"):
+        TrainConfig(arch="conv", d_hidden_dim=64)
 
 
 def test_defaults_follow_the_report_and_our_learning_rates():

@@ -15,6 +15,14 @@ def test_layers_are_the_reference_model():
     assert count_parameters(G) == 100 * 128 + 128 + 128 * 784 + 784
 
 
+def test_d_can_have_its_own_hidden_width():
+    G, D = build_models(z_dim=100, hidden_dim=256, d_hidden_dim=64, seed=0)
+    assert (G.fc1.out_features, G.fc2.in_features) == (256, 256)
+    assert (D.fc1.out_features, D.fc2.in_features) == (64, 64)
+    _, D_same = build_models(z_dim=100, hidden_dim=64, seed=0)
+    assert torch.equal(D.fc1.weight, D_same.fc1.weight)  # D is drawn first: G's width does not change it
+
+
 def test_shapes_and_ranges():
     G, D = build_models(z_dim=20, seed=1)
     x = G(torch.randn(7, 20) * 10)

@@ -31,12 +31,15 @@ def test_sweeps_are_the_studies_of_the_course():
     assert [c.seed for c in sweep_configs("zdim", 3, 5)][:3] == [0, 1, 2]
     with pytest.raises(ValueError, match="sweep='beta'.*one of"):
         sweep_configs("beta", 1, 1)
-    assert set(SWEEPS) == {"optimizer", "zdim", "lr", "logits", "beyond", "longer", "wider"}
+    assert set(SWEEPS) == {"optimizer", "zdim", "lr", "logits", "beyond", "longer", "wider", "wider_one"}
     longer = sweep_configs("longer", 2, 300)  # the same run at a constant and at a decaying rate
     assert [(c.lr_decay, c.epochs, c.seed) for c in longer] == [("none", 300, 0), ("none", 300, 1),
                                                                  ("linear", 300, 0), ("linear", 300, 1)]
     assert longer[0].replace(lr_decay="linear") == longer[2]
     assert sweep_configs("wider", 1, 300) == [longer[0].replace(hidden_dim=256)]  # one change: 256 hidden units
+    wider_g, wider_d = sweep_configs("wider_one", 1, 300)  # those 256 units in one network at a time
+    assert wider_g == longer[0].replace(hidden_dim=256, d_hidden_dim=128)
+    assert wider_d == longer[0].replace(d_hidden_dim=256)
     assert [(c.lr_d, c.logits) for c in sweep_configs("logits", 1, 40)] == [(0.3, True)]
     # Notebook 06: each entry one change against SGD 0.1; the costlier entries are capped at fewer epochs.
     beyond = sweep_configs("beyond", 1, 100)
