@@ -40,10 +40,13 @@ STEP_COST = {"fc": 1.0, "cond": 1.1, "conv": 19.0}
 ADAM_STEP_COST = 1.1
 # The R1 penalty's extra backward pass through D: 6 epochs of the conv pair took 190 s with it, 129 s without.
 R1_STEP_COST = 1.5
-# Each further 128 hidden units of the fully connected networks, as a share of a step at 128 (the report's width):
-# one thread, 3 runs stacked, 2026-12-07: 7.15 ms per run-step at 256 units, 4.33 at 128 (benchmarks/bench_hidden.py).
-# Linear in the width, as the matrix products are; measured at 128 and 256 only.
-HIDDEN_STEP_COST = 0.65
+# Each further 128 hidden units of the fully connected networks, as a share of a step at 128 (the report's width),
+# in G and in D. Both: one thread, 3 runs stacked, 2026-12-07, a quiet machine: 7.15 ms per run-step at 256 units,
+# 4.33 at 128 (benchmarks/bench_hidden.py), so 0.65 in all. Split between G and D in the proportion measured the
+# same day with a sweep on the other core (G alone 1.22 of a step at 128, D alone 1.30, both 1.53): D is run more
+# often per step than G (on real and fake images, and again for G's loss). Linear in the width, as the matrix
+# products are; measured at 128 and 256 only.
+HIDDEN_STEP_COST = {"G": 0.27, "D": 0.38}
 # Stacking the convolutional pair saves nothing on a CPU: one thread, lazy R1, 2026-12-06: 63 ms per run and step
 # in a stack of 3, 50-58 ms alone (benchmarks/bench_conv_stack.py: 68.4 and 58.3). So there each of its runs
 # trains alone, and two workers can share them.
@@ -66,7 +69,9 @@ def step_cost(config: TrainConfig) -> float:
     r1 = 1.0 + (R1_STEP_COST - 1.0) / config.r1_every if config.r1 else 1.0  # lazy R1 pays on every k-th step
     width = 1.0  # the convolutional pair's widths are fixed (models.CONV_CHANNELS): it has no hidden_dim
     if config.arch != "conv":
-        width += HIDDEN_STEP_COST * (config.hidden_dim / REPORT_HIDDEN_DIM - 1)
+        d_hidden_dim = config.hidden_dim if config.d_hidden_dim is None else config.d_hidden_dim
+        width += HIDDEN_STEP_COST["G"] * (config.hidden_dim / REPORT_HIDDEN_DIM - 1)
+        width += HIDDEN_STEP_COST["D"] * (d_hidden_dim / REPORT_HIDDEN_DIM - 1)
     return STEP_COST[config.arch] * adam * r1 * width
 
 

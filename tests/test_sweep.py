@@ -129,6 +129,10 @@ def test_a_step_costs_more_with_more_hidden_units_except_in_the_convolutional_pa
     assert step_cost(conv.replace(hidden_dim=256)) == step_cost(conv)  # hidden_dim is unused there
     wider, = sweep_configs("wider", 1, 300)
     assert wider.hidden_dim == 256 and step_cost(wider) > step_cost(sweep_configs("longer", 1, 300)[0])
+    wider_g, wider_d = sweep_configs("wider_one", 1, 300)  # D is run more often in a step than G
+    assert 1 < step_cost(wider_g) < step_cost(wider_d) < step_cost(wider)
+    assert step_cost(wider_g) + step_cost(wider_d) - 1 == pytest.approx(step_cost(wider))  # each pays its own share
+    assert step_cost(TrainConfig(hidden_dim=64, d_hidden_dim=256)) == pytest.approx(1 - 0.27 / 2 + 0.38)
 
 
 def _sweep_args(root, out, workers=2):
