@@ -197,6 +197,10 @@ def test_readme_quotes_notebook_06s_figures_from_the_shipped_runs():
             f"{wide[1]['recall']['mean']:.3f}") in readme
     files = [f for r in wide_runs for f in r.dir.iterdir()] + list(shipped_results().glob("summary_wider.*"))
     assert f"shipped the same way, {sum(f.stat().st_size for f in files) / 1e6:.2f} MB;" in readme
+    files = [f for runs in longer.values() for r in runs for f in r.dir.iterdir()]
+    files += list(shipped_results().glob("summary_longer.*"))
+    assert f"--points 402`, {sum(f.stat().st_size for f in files) / 1e6:.2f} MB)" in readme
+    assert {len(r.curves["lossD"]) for runs in [*longer.values(), wide_runs] for r in runs} == {402}  # one mean per 700 steps
     assert f"costs {wide_cost:.2f} of the report's" in readme and f"epoch {equal} of the wider runs" in readme
     assert f": {wide_curve[epochs.index(equal)]:.1f} against {curve[-1]:.1f} (the averages" in readme
     assert all(d < 0 for d in wide_diffs) and wide_curve[epochs.index(equal)] < curve[-1]
