@@ -50,8 +50,10 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--beta1", type=float, default=None, help=f"Adam's beta1 (default: {DEFAULT_BETAS['adam'][0]})")
     p.add_argument("--beta2", type=float, default=None, help=f"Adam's beta2 (default: {DEFAULT_BETAS['adam'][1]})")
     p.add_argument("--z-dim", type=int, default=d["z_dim"].default, help="size of the latent vector z (default: 100)")
-    p.add_argument("--hidden-dim", type=int, default=d["hidden_dim"].default, help="hidden units in G, and in D unless --d-hidden-dim is given (default: 128)")
-    p.add_argument("--d-hidden-dim", type=int, default=None, help="D's hidden units, where they differ from G's (default: as --hidden-dim)")
+    p.add_argument("--hidden-dim", type=int, default=d["hidden_dim"].default,
+                   help="hidden units in G, and in D unless --d-hidden-dim is given (default: 128)")
+    p.add_argument("--d-hidden-dim", type=int, default=None,
+                   help="D's hidden units, where they differ from G's (default: as --hidden-dim)")
     p.add_argument("--leaky-slope", type=float, default=d["leaky_slope"].default, help="LeakyReLU slope (default: 0.2)")
     p.add_argument("--batch-size", type=int, default=d["batch_size"].default, help="images per batch (default: 64)")
     p.add_argument("--epochs", type=int, default=d["epochs"].default, help="passes over the 60,000 images (default: 100)")

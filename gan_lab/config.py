@@ -118,7 +118,7 @@ class TrainConfig:
     lr_decay: str = "none"  # 'linear': in epoch e (from 0) both rates are lr * (1 - e / epochs)
     r1: float = 0.0  # R1 penalty weight: D's loss gains r1/2 * mean |grad of D's logit at real images|^2
     r1_every: int = 1  # lazy R1: the penalty, times r1_every, only on every r1_every-th step (1: every step)
-    d_hidden_dim: Optional[int] = None  # D's hidden units where they differ from G's (None: hidden_dim, as in the report)
+    d_hidden_dim: Optional[int] = None  # D's hidden units where they differ from G's (None: hidden_dim)
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -169,11 +169,13 @@ class TrainConfig:
         resolve_device(self.device)
 
     def _check_d_hidden_dim(self) -> None:
+        """D's own hidden width: a positive int for the fully connected networks, stored as None where it is G's."""
         if self.d_hidden_dim is None:
             return
         check_int("d_hidden_dim", self.d_hidden_dim, 1, MAX_HIDDEN_DIM, "memory; or None for hidden_dim's")
         if self.arch == "conv":
-            raise _bad("d_hidden_dim", self.d_hidden_dim, "None for arch='conv', whose layers are convolutions, not hidden units")
+            raise _bad("d_hidden_dim", self.d_hidden_dim,
+                       "None for arch='conv', whose layers are convolutions, not hidden units")
         if self.d_hidden_dim == self.hidden_dim:  # the same networks: the same config, and the same run folder
             object.__setattr__(self, "d_hidden_dim", None)
 
