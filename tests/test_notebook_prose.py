@@ -109,7 +109,8 @@ def test_the_scan_finds_a_typed_measurement(tmp_path):
 
 
 @pytest.mark.parametrize("sweep,epochs", [("optimizer", 100), ("zdim", 100), ("lr", 100), ("logits", 100),
-                                          ("beyond", 100), ("longer", 300), ("wider", 300)])
+                                          ("beyond", 100), ("longer", 300), ("wider", 300),
+                                          ("wider_one", 300)])
 def test_readme_and_summary_tables_are_the_shipped_results(sweep, epochs):
     """The README's study tables and results/summary_<sweep>.md are exactly what the shipped runs give."""
     from gan_lab.notebook import shipped_results
@@ -126,6 +127,8 @@ def test_readme_and_summary_tables_are_the_shipped_results(sweep, epochs):
 
 def test_readme_quotes_notebook_06s_figures_from_the_shipped_runs():
     """The README's sentences on notebook 06's goals type six figures; they must be what the shipped runs give."""
+    import json
+
     import numpy as np
 
     from gan_lab.metrics import per_digit_metrics
@@ -209,6 +212,32 @@ def test_readme_quotes_notebook_06s_figures_from_the_shipped_runs():
     gains = {name: [c[epochs.index(e - 50)] - c[epochs.index(e)] for e in range(100, 301, 50)]
              for name, c in (("narrow", curve), ("wide", wide_curve))}
     assert all(w > n for w, n in zip(gains["wide"], gains["narrow"]))  # "each 50 epochs bought it more"
+    # Section 6's second test: the 256 units in one network at a time (README and the notebook's reading).
+    one = load_study(shipped_results(), "wider_one", 3, 300)
+    one = {"G": one["sgd lr 0.1 z 100 hidden G 256 D 128"], "D": one["sgd lr 0.1 z 100 hidden G 128 D 256"]}
+    one_avg = {k: average_rows(runs)[1]["FD_mnist"] for k, runs in one.items()}
+    share = {k: (constant["mean"] - a["mean"]) / (constant["mean"] - wide[1]["FD_mnist"]["mean"]) for k, a in one_avg.items()}
+    assert (f"reach {mean_std(one_avg['G'], 'FD_mnist')} (G alone) and {mean_std(one_avg['D'], 'FD_mnist')} (D alone), "
+            "each lower than with 128 units in every seed") in readme
+    assert all(a < c for k in one for a, c in zip(one_avg[k]["values"], constant["values"]))
+    assert f"D alone gave {share['D']:.0%} of what widening both gained, G alone {share['G']:.0%}" in readme
+    assert share["D"] > 0.5 and share["G"] > (1 - share["D"]) / 2 and abs(share["D"] + share["G"] - 1) < 0.1
+    one_cost = {k: step_cost(runs[0].config) for k, runs in one.items()}
+    assert f"A step costs {one_cost['G']:.2f} (G alone) and {one_cost['D']:.2f} (D alone)" in readme
+    one_curve = {k: np.mean([r.metric_curves["ema0.9999_FD_mnist"] for r in runs], axis=0) for k, runs in one.items()}
+    one_equal = {k: int(300 / c) // 10 * 10 for k, c in one_cost.items()}
+    at_equal = {k: one_curve[k][epochs.index(e)] for k, e in one_equal.items()}
+    assert (f"at epoch {one_equal['D']} its average is at {at_equal['D']:.1f} against {curve[-1]:.1f} (2,000 samples), "
+            f"where the wider G's is at {at_equal['G']:.1f} (epoch {one_equal['G']})") in readme
+    assert at_equal["D"] < curve[-1] <= at_equal["G"]  # "only the wider D beats the report's network at equal cost"
+    assert at_equal["D"] < wide_curve[epochs.index(equal)]  # "on the right its curve runs lowest ..."
+    assert one_avg["D"]["mean"] < 45  # "the report's generator, trained against a D of 256 units, ends below 45"
+    files = [f for runs in one.values() for r in runs for f in r.dir.iterdir()]
+    files += list(shipped_results().glob("summary_wider_one.*"))
+    assert f"`--points 402`, {sum(f.stat().st_size for f in files) / 1e6:.2f} MB)" in readme
+    timing = json.loads((shipped_results() / "timing_06.json").read_text())
+    longer_minutes = next(rec["seconds"] for rec in timing["sweeps"] if rec["sweep"] == "longer") / 60
+    assert f"would take about {longer_minutes * max(one_cost.values()):.0f} minutes (an estimate" in readme
     logits, smooth = (average_rows(study[f"sgd lr 0.1 z 100 {kind}"])[0]["FD_mnist"] for kind in ("logits", "smooth 0.1"))
     assert (f"logits gives {mean_std(logits, 'FD_mnist')} and one-sided label smoothing {mean_std(smooth, 'FD_mnist')}, "
             f"against {mean_std(fc[0]['FD_mnist'], 'FD_mnist')} for the same network") in readme
