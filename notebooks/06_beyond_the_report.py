@@ -1079,6 +1079,11 @@ for name in ("256 in G only", "256 in D only"):
           f"{one_curves[name][long_epochs.index(equal_one)]:.1f}, against {one_curves['128 in both'][-1]:.1f}; "
           f"the last 50 epochs bought {one_curves[name][long_epochs.index(LONG_EPOCHS - 50)] - one_curves[name][-1]:.1f}")
 
+# %% [markdown]
+# Seed 0's average at each width, drawn from the fixed latent vectors. The digits differ from grid to grid,
+# since a change of width changes $G$'s starting weights; compare their strokes, whether they are whole
+# and the backgrounds clean:
+
 # %%
 gan_lab.plot_grids({f"{name}, average 0.9999": runs[0].final_samples_ema for name, runs in ONE_WIDER.items()},
                    title=f"Report's network after {LONG_EPOCHS} epochs, seed 0: the fixed-noise grid at each width")
