@@ -980,7 +980,14 @@ plot_quality_and_cost(WIDTHS, goal=45, epoch_cost=EPOCH_COST, cost_label="cost, 
 
 # %%
 wide_avg = mean_curve(WIDE, AVERAGE_FD)
-equal = int(LONG_EPOCHS * EPOCH_COST["128 hidden units"] / EPOCH_COST["256 hidden units"]) // 10 * 10
+
+
+def equal_cost_epoch(step: float) -> int:
+    """The last measured epoch (every 10th) of a run whose step costs `step` that costs no more than 128 units' last."""
+    return int(LONG_EPOCHS * EPOCH_COST["128 hidden units"] / step) // 10 * 10
+
+
+equal = equal_cost_epoch(EPOCH_COST["256 hidden units"])
 print(f"average, FD_mnist (2,000 samples, mean of the seeds): 128 units after {LONG_EPOCHS} epochs {constant_avg[-1]:.1f}; "
       f"256 units after {equal} epochs (a little less cost) {wide_avg[long_epochs.index(equal)]:.1f}, "
       f"after {LONG_EPOCHS} {wide_avg[-1]:.1f}")
@@ -1074,7 +1081,7 @@ fig
 
 # %%
 for name in ("256 in G only", "256 in D only"):
-    equal_one = int(LONG_EPOCHS * ONE_COST["128 in both"] / ONE_COST[name]) // 10 * 10
+    equal_one = equal_cost_epoch(ONE_COST[name])
     print(f"{name}: after {equal_one} epochs (at most the cost of 128 units' {LONG_EPOCHS}) the average is at "
           f"{one_curves[name][long_epochs.index(equal_one)]:.1f}, against {one_curves['128 in both'][-1]:.1f}; "
           f"the last 50 epochs bought {one_curves[name][long_epochs.index(LONG_EPOCHS - 50)] - one_curves[name][-1]:.1f}")
