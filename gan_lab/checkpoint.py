@@ -204,7 +204,8 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu",
     is_generator_file = Path(path).name in (GENERATOR_NAME, EMA_GENERATOR_NAME)
     d = read_generator_file(path) if is_generator_file else load_checkpoint(path, map_location=device)
     config = TrainConfig.from_dict({**d["config"], "device": str(torch.device(device))})
-    G, _ = build_models(config.z_dim, config.hidden_dim, config.leaky_slope, device=device, arch=config.arch)
+    G, _ = build_models(config.z_dim, config.hidden_dim, config.leaky_slope, device=device, arch=config.arch,
+                        g_channels=config.g_channels)
     G.load_state_dict(d["G"])
     problem = check_weights(G) if refuse_blown_up else None
     if problem:

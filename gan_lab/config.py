@@ -20,6 +20,9 @@ TRAIN_SIZE = 60_000  # both MNIST and Fashion-MNIST have 60,000 training images
 DEFAULT_LR = {"sgd": 0.1, "adam": 2e-4}
 DEFAULT_BETAS = {"adam": (0.5, 0.999)}
 REPORT_HIDDEN_DIM = 128  # the report's hidden layer, in D and G
+CONV_CHANNELS = 16  # the convolutional G's maps of 7x7 unless g_channels says otherwise (models.CONV_CHANNELS)
+CONV_GROUPS = 4  # GroupNorm's groups in the convolutional G (models.CONV_GROUPS): its maps come in multiples of it
+MAX_CONV_CHANNELS = 1024
 # Upper bounds that keep a typo (1e12) from becoming an allocator traceback; far above any sensible setting.
 MAX_Z_DIM = 4096
 MAX_HIDDEN_DIM = 8192
@@ -119,6 +122,7 @@ class TrainConfig:
     r1: float = 0.0  # R1 penalty weight: D's loss gains r1/2 * mean |grad of D's logit at real images|^2
     r1_every: int = 1  # lazy R1: the penalty, times r1_every, only on every r1_every-th step (1: every step)
     d_hidden_dim: Optional[int] = None  # D's hidden units where they differ from G's (None: hidden_dim)
+    g_channels: Optional[int] = None  # arch='conv': G's maps of 7x7 (twice as many of 14x14); None: models.CONV_CHANNELS
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -137,6 +141,7 @@ class TrainConfig:
         check_int("z_dim", self.z_dim, 1, MAX_Z_DIM, "memory")
         check_int("hidden_dim", self.hidden_dim, 1, MAX_HIDDEN_DIM, "memory")
         self._check_d_hidden_dim()
+        self._check_g_channels()
         check_int("batch_size", self.batch_size, 1, TRAIN_SIZE, f"the training set has {TRAIN_SIZE} images")
         check_int("epochs", self.epochs, 1, MAX_EPOCHS)
         if self.max_steps is not None:
@@ -178,6 +183,18 @@ class TrainConfig:
                        "None for arch='conv', whose layers are convolutions, not hidden units")
         if self.d_hidden_dim == self.hidden_dim:  # the same networks: the same config, and the same run folder
             object.__setattr__(self, "d_hidden_dim", None)
+
+    def _check_g_channels(self) -> None:
+        """The convolutional G's own width: None, or a positive multiple of CONV_GROUPS with arch='conv'."""
+        if self.g_channels is None:
+            return
+        check_int("g_channels", self.g_channels, CONV_GROUPS, MAX_CONV_CHANNELS, f"memory; or None for {CONV_CHANNELS}")
+        if self.g_channels % CONV_GROUPS:
+            raise _bad("g_channels", self.g_channels, f"a multiple of {CONV_GROUPS}, GroupNorm's groups (e.g. 16 or 32)")
+        if self.arch != "conv":
+            raise _bad("g_channels", self.g_channels, f"None for arch={self.arch!r}: only arch='conv' has maps")
+        if self.g_channels == CONV_CHANNELS:  # the same networks: the same config, and the same run folder
+            object.__setattr__(self, "g_channels", None)
 
     def lr_factor(self, epoch: int) -> float:
         """What the learning rates are multiplied by in epoch `epoch` (counted from 0): 1 without decay."""
@@ -255,12 +272,21 @@ class TrainConfig:
 
 # Fields added after runs were shipped, with the value those runs had: left out of run_name at that value.
 LATER_FIELDS = {"logits": False, "arch": "fc", "ema": [], "label_smoothing": 0.0, "lr_decay": "none", "r1": 0.0,
-                "r1_every": 1, "d_hidden_dim": None}
+                "r1_every": 1, "d_hidden_dim": None, "g_channels": None}
 # Fields that may differ when resuming a run: extending the schedule is fine, the rest is not.
 RESUMABLE_CHANGES = ("epochs", "max_steps", "device", "data_root", "eval_every", "eval_samples")
 
 
 # ----------------------------------------------------------------------------------------- the studies
+
+# Adam for the convolutional pair at 1e-3 with StyleGAN2's betas (0, 0.99), D's loss on logits, the R1 penalty
+# (gamma 10, lazily on every 4th step) and a linearly decaying rate: alone, Adam at a constant rate levelled off
+# near FD_mnist 60 within 10 epochs (3 seeds, 2026-12-05). R1 on every 4th step rather than every 16th: seed 0
+# reached 30.6 against 35.1 in 16 epochs, for 9% more time by sweep.step_cost and 3% by benchmarks/bench_r1.py;
+# betas (0, 0.99) rather than DCGAN's (0.5, 0.999): seed 0 reached 23.1 against 30.6, at no cost
+# (results/conv_trials.json). 16 epochs (a step of it costs several of the report's), measured every 2.
+CONV_RECIPE = {"optimizer": "adam", "lr_d": 1e-3, "lr_g": 1e-3, "betas": (0.0, 0.99), "arch": "conv", "logits": True,
+               "r1": 10.0, "r1_every": 4, "lr_decay": "linear", "ema": (0.999, 0.9999), "max_epochs": 16, "eval_every": 2}
 
 SWEEPS: dict[str, list[dict]] = {
     # The report's experiment, at the report's settings (SGD 0.3; Adam 2e-4 with PyTorch's default betas)
@@ -280,16 +306,7 @@ SWEEPS: dict[str, list[dict]] = {
     # several of the report's).
     "beyond": [{"optimizer": "sgd", "ema": (0.999, 0.9999, 0.99)},
                {"optimizer": "sgd", "arch": "cond", "ema": (0.999, 0.9999), "max_epochs": 30},
-               # Adam for the convolutional pair at 1e-3 with StyleGAN2's betas (0, 0.99), D's loss on logits,
-               # the R1 penalty (gamma 10, lazily on every 4th step) and a linearly decaying rate: alone, Adam at a
-               # constant rate levelled off near FD_mnist 60 within 10 epochs (3 seeds, 2026-12-05). R1 on every
-               # 4th step rather than every 16th: seed 0 reached 30.6 against 35.1 in 16 epochs, for 9% more time
-               # by sweep.step_cost and 3% by benchmarks/bench_r1.py; betas (0, 0.99) rather than DCGAN's
-               # (0.5, 0.999): seed 0 reached 23.1 against 30.6, at no cost (results/conv_trials.json).
-               # Measured every 2 epochs.
-               {"optimizer": "adam", "lr_d": 1e-3, "lr_g": 1e-3, "betas": (0.0, 0.99), "arch": "conv",
-                "logits": True, "r1": 10.0, "r1_every": 4, "lr_decay": "linear", "ema": (0.999, 0.9999),
-                "max_epochs": 16, "eval_every": 2},
+               CONV_RECIPE,
                # D's loss on logits, and one-sided label smoothing (D's real target 0.9), each alone.
                {"optimizer": "sgd", "logits": True}, {"optimizer": "sgd", "label_smoothing": 0.1}],
     # Notebook 06's next question, meant for --epochs 300: SGD 0.1 for longer, at a constant and a linearly
@@ -301,6 +318,9 @@ SWEEPS: dict[str, list[dict]] = {
     # Which network's width limited it: "wider"'s 256 hidden units in G alone, then in D alone (--epochs 300).
     "wider_one": [{"optimizer": "sgd", "ema": (0.9999,), "hidden_dim": 256, "d_hidden_dim": REPORT_HIDDEN_DIM},
                   {"optimizer": "sgd", "ema": (0.9999,), "d_hidden_dim": 256}],
+    # Notebook 06's test of its hypothesis that the convolutional pair is too small: its recipe with twice G's
+    # maps (32 of 7x7, 64 of 14x14; D, with 32 and 64, costs most of a step and is kept), for --epochs 16.
+    "wider_conv": [{**CONV_RECIPE, "g_channels": 32}],
 }
 
 
@@ -316,6 +336,7 @@ def label(config: TrainConfig) -> str:
         extras += [f"hidden G {config.hidden_dim} D {config.d_hidden_dim}"]
     else:
         extras += [f"hidden {config.hidden_dim}"] * (config.arch != "conv" and config.hidden_dim != REPORT_HIDDEN_DIM)
+    extras += [f"G {config.g_channels} maps"] * (config.g_channels is not None)
     extras += ["logits"] * config.logits + [f"smooth {config.label_smoothing:g}"] * bool(config.label_smoothing)
     extras += [f"{config.lr_decay} decay"] * (config.lr_decay != "none") + [f"R1 {config.r1:g}" + f" every {config.r1_every}" * (config.r1_every > 1)] * bool(config.r1)
     return " ".join([f"{config.optimizer} {lr}{b1} z {config.z_dim}", *extras])

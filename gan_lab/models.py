@@ -65,14 +65,16 @@ class ConvGenerator(nn.Module):
     Each transposed convolution (kernel 4, stride 2) doubles the image's size with one small filter
     shared by every position. GroupNorm (4 groups) after each hidden layer rescales each image's maps to
     mean 0 and spread 1, then by a learned scale and shift. It plays BatchNorm's part in DCGAN, but per image,
-    with no running statistics, so runs still stack side by side (gan_lab.stack). hidden_dim is unused.
+    with no running statistics, so runs still stack side by side (gan_lab.stack). hidden_dim is unused;
+    channels sets its maps of 7x7 (twice as many of 14x14), a multiple of CONV_GROUPS.
     """
 
     z_weight = "fc.weight"  # the weight that multiplies z
 
-    def __init__(self, z_dim: int = 100, hidden_dim: int = 128, leaky_slope: float = 0.2):
+    def __init__(self, z_dim: int = 100, hidden_dim: int = 128, leaky_slope: float = 0.2,
+                 channels: int = CONV_CHANNELS):
         super().__init__()
-        c = CONV_CHANNELS
+        c = self.channels = channels
         self.z_dim = z_dim
         self.fc = nn.Linear(z_dim, c * 7 * 7)
         self.norm1 = nn.GroupNorm(CONV_GROUPS, c)
@@ -83,7 +85,7 @@ class ConvGenerator(nn.Module):
         self.register_load_state_dict_pre_hook(_refuse_conv_generator_without_norm)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        h = self.act(self.norm1(self.fc(z).view(z.size(0), CONV_CHANNELS, 7, 7)))
+        h = self.act(self.norm1(self.fc(z).view(z.size(0), self.channels, 7, 7)))
         return torch.tanh(self.up2(self.act(self.norm2(self.up1(h)))))
 
 
@@ -162,11 +164,13 @@ class CondDiscriminator(Discriminator):
 
 def build_models(z_dim: int = 100, hidden_dim: int = 128, leaky_slope: float = 0.2, seed: int | None = None,
                  device: torch.device | str = "cpu", logits: bool = False,
-                 arch: str = "fc", d_hidden_dim: int | None = None) -> tuple[nn.Module, nn.Module]:
+                 arch: str = "fc", d_hidden_dim: int | None = None,
+                 g_channels: int | None = None) -> tuple[nn.Module, nn.Module]:
     """G and D of an architecture (ARCHS) with PyTorch's default initialisation, drawn from `seed` when given.
 
-    Both have hidden_dim hidden units unless d_hidden_dim gives D its own number. D is drawn first, so runs
-    that differ only in z_dim start from the same discriminator.
+    Both have hidden_dim hidden units unless d_hidden_dim gives D its own number; g_channels sets the
+    convolutional G's maps (None: CONV_CHANNELS). D is drawn first, so runs that differ only in z_dim start
+    from the same discriminator.
     """
     classes = {"fc": (Generator, Discriminator), "conv": (ConvGenerator, ConvDiscriminator),
                "cond": (CondGenerator, CondDiscriminator)}
@@ -174,7 +178,12 @@ def build_models(z_dim: int = 100, hidden_dim: int = 128, leaky_slope: float = 0
         raise ValueError(f"arch={arch!r} is not allowed: one of {', '.join(classes)}")
     gen = torch.Generator().manual_seed(seed) if seed is not None else None
     G_class, D_class = classes[arch]
-    G = G_class(z_dim, hidden_dim, leaky_slope)
+    if g_channels is None:
+        G = G_class(z_dim, hidden_dim, leaky_slope)
+    elif arch == "conv":
+        G = ConvGenerator(z_dim, hidden_dim, leaky_slope, channels=g_channels)
+    else:
+        raise ValueError(f"g_channels={g_channels!r} is not allowed for arch={arch!r}: None (only arch='conv' has maps)")
     D = D_class(IMAGE_DIM, hidden_dim if d_hidden_dim is None else d_hidden_dim, leaky_slope, logits)
     if gen is not None:
         _reinit(D, gen)

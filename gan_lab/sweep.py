@@ -25,7 +25,7 @@ import torch
 from .checkpoint import (CHECKPOINT_NAME, EMA_GENERATOR_NAME, GENERATOR_NAME, RESULT_NAME, CheckpointError, finished_result,
                          load_checkpoint, read_result, resume_state, write_config_json, write_generator_file,
                          write_result)
-from .config import REPORT_HIDDEN_DIM, SWEEPS, TrainConfig, label, resolve_device, sweep_configs  # noqa: F401 (SWEEPS: part of the sweep API)
+from .config import CONV_CHANNELS, REPORT_HIDDEN_DIM, SWEEPS, TrainConfig, label, resolve_device, sweep_configs  # noqa: F401 (SWEEPS: part of the sweep API)
 from .files import atomic_write, run_lock
 from .metrics import DEFAULT_N, evaluate_generator
 from .stack import fit_side_by_side, group_by_stack
@@ -47,6 +47,10 @@ R1_STEP_COST = 1.5
 # often per step than G (on real and fake images, and again for G's loss). Linear in the width, as the matrix
 # products are; measured at 128 and 256 only.
 HIDDEN_STEP_COST = {"G": 0.27, "D": 0.38}
+# The convolutional G's maps: its first transposed convolution grows with their square, so the extra is priced as
+# CONV_G_STEP_COST x ((g_channels / 16)^2 - 1). One thread, alone, 2026-12-07, a quiet machine: 53.1 ms per step
+# with 16 maps, 68.4 with 32 (1.29), 134.9 with 64 (2.54) (benchmarks/bench_conv_width.py); 0.1 gives 1.3 and 2.5.
+CONV_G_STEP_COST = 0.1
 # Stacking the convolutional pair saves nothing on a CPU: one thread, lazy R1, 2026-12-06: 63 ms per run and step
 # in a stack of 3, 50-58 ms alone (benchmarks/bench_conv_stack.py: 68.4 and 58.3). So there each of its runs
 # trains alone, and two workers can share them.
@@ -67,8 +71,10 @@ def step_cost(config: TrainConfig) -> float:
     """The time of one of this run's steps, in steps of the report's network with SGD (STEP_COST)."""
     adam = ADAM_STEP_COST if config.optimizer == "adam" else 1.0
     r1 = 1.0 + (R1_STEP_COST - 1.0) / config.r1_every if config.r1 else 1.0  # lazy R1 pays on every k-th step
-    width = 1.0  # the convolutional pair's widths are fixed (models.CONV_CHANNELS): it has no hidden_dim
-    if config.arch != "conv":
+    width = 1.0
+    if config.arch == "conv":  # no hidden units: G's maps (config.CONV_CHANNELS unless g_channels says otherwise)
+        width += CONV_G_STEP_COST * ((config.g_channels or CONV_CHANNELS) ** 2 / CONV_CHANNELS ** 2 - 1)
+    else:
         d_hidden_dim = config.hidden_dim if config.d_hidden_dim is None else config.d_hidden_dim
         width += HIDDEN_STEP_COST["G"] * (config.hidden_dim / REPORT_HIDDEN_DIM - 1)
         width += HIDDEN_STEP_COST["D"] * (d_hidden_dim / REPORT_HIDDEN_DIM - 1)

@@ -9,7 +9,7 @@ from concurrent.futures.process import BrokenProcessPool
 import pytest
 import torch
 
-from gan_lab import cli, load_checkpoint
+from gan_lab import cli, load_checkpoint, load_generator
 from gan_lab.cli import main
 from gan_lab.config import TrainConfig
 
@@ -77,9 +77,19 @@ def test_d_hidden_dim_reaches_the_run_and_its_networks(tiny_root, tmp_path):
     assert checkpoint["G"]["fc1.weight"].shape == (48, 100) and checkpoint["D"]["fc1.weight"].shape == (24, 784)
 
 
+def test_g_channels_reach_the_run_and_its_generator(tiny_root, tmp_path):
+    out = tmp_path / "run"
+    assert main(["train", "--data-root", str(tiny_root), "--max-steps", "2", "--batch-size", "32", "--device", "cpu",
+                 "--no-progress", "--out", str(out), "--arch", "conv", "--g-channels", "8"]) == 0
+    assert json.loads((out / "config.json").read_text())["g_channels"] == 8
+    G, _ = load_generator(out / "checkpoint.pt")
+    assert (G.up1.in_channels, G.up1.out_channels) == (8, 16)
+
+
 @pytest.mark.parametrize("bad,shown", [
     (["--z-dim", "0"], "z_dim=0"),
     (["--arch", "conv", "--d-hidden-dim", "64"], "d_hidden_dim=64 is not allowed"),
+    (["--g-channels", "32"], "g_channels=32 is not allowed: None for arch='fc'"),
     (["--lr-d", "-1"], "lr_d=-1.0"),
     (["--optimizer", "sgd", "--beta1", "0.5"], "--beta1/--beta2 apply to --optimizer adam only"),
     (["--device", "cuda:7"], "device='cuda:7'"),

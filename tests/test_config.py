@@ -24,6 +24,8 @@ BAD_VALUES = [
     ("hidden_dim", 0, "hidden_dim=0"),
     ("d_hidden_dim", 0, "d_hidden_dim=0"),
     ("d_hidden_dim", 64.0, "d_hidden_dim=64.0"),
+    ("g_channels", 0, "g_channels=0"),
+    ("g_channels", 32.0, "g_channels=32.0"),
     ("leaky_slope", 1.5, "leaky_slope=1.5"),
     ("data_path", "disk", "data_path='disk'"),
     ("device", "tpu", "device='tpu'"),
@@ -76,6 +78,17 @@ def test_d_hidden_dim_gives_d_its_own_width_and_is_refused_where_there_is_none()
     assert TrainConfig(d_hidden_dim=256).run_name() != TrainConfig(hidden_dim=256).run_name()
     with pytest.raises(ValueError, match=r"d_hidden_dim=64.*arch='conv'"):
         TrainConfig(arch="conv", d_hidden_dim=64)
+
+
+def test_g_channels_widens_the_convolutional_g_only():
+    assert TrainConfig(arch="conv", g_channels=16) == TrainConfig(arch="conv")  # 16 maps are the default
+    assert TrainConfig(arch="conv", g_channels=16).run_name() == TrainConfig(arch="conv").run_name()
+    assert TrainConfig(arch="conv", g_channels=32).run_name() != TrainConfig(arch="conv").run_name()
+    assert label(TrainConfig(optimizer="sgd", arch="conv", g_channels=32)) == "sgd lr 0.1 z 100 conv G 32 maps"
+    with pytest.raises(ValueError, match=r"g_channels=32 is not allowed: None for arch='fc'"):
+        TrainConfig(g_channels=32)
+    with pytest.raises(ValueError, match=r"g_channels=30 is not allowed: a multiple of 4"):
+        TrainConfig(arch="conv", g_channels=30)
 
 
 def test_defaults_follow_the_report_and_our_learning_rates():

@@ -1,6 +1,8 @@
+import pytest
 import torch
 from torch import nn
 
+from gan_lab import config, models
 from gan_lab import Discriminator, Generator, build_models, count_parameters, generate
 
 
@@ -21,6 +23,20 @@ def test_d_can_have_its_own_hidden_width():
     assert (D.fc1.out_features, D.fc2.in_features) == (64, 64)
     _, D_same = build_models(z_dim=100, hidden_dim=64, seed=0)
     assert torch.equal(D.fc1.weight, D_same.fc1.weight)  # D is drawn first: G's width does not change it
+
+
+def test_the_convolutional_g_can_have_more_maps_and_d_stays_as_it_was():
+    G, D = build_models(arch="conv", g_channels=32, seed=0)
+    assert (G.fc.out_features, G.up1.in_channels, G.up1.out_channels, G.up2.in_channels) == (32 * 49, 32, 64, 64)
+    assert G(torch.randn(5, 100)).shape == (5, 1, 28, 28)
+    _, D_default = build_models(arch="conv", seed=0)
+    assert torch.equal(D.down2.weight, D_default.down2.weight)  # D is drawn first and has its own maps
+    with pytest.raises(ValueError, match="g_channels=32 is not allowed for arch='fc'"):
+        build_models(g_channels=32)
+
+
+def test_config_and_models_agree_on_the_convolutional_g():
+    assert (config.CONV_CHANNELS, config.CONV_GROUPS) == (models.CONV_CHANNELS, models.CONV_GROUPS)
 
 
 def test_shapes_and_ranges():

@@ -31,7 +31,7 @@ def test_sweeps_are_the_studies_of_the_course():
     assert [c.seed for c in sweep_configs("zdim", 3, 5)][:3] == [0, 1, 2]
     with pytest.raises(ValueError, match="sweep='beta'.*one of"):
         sweep_configs("beta", 1, 1)
-    assert set(SWEEPS) == {"optimizer", "zdim", "lr", "logits", "beyond", "longer", "wider", "wider_one"}
+    assert set(SWEEPS) == {"optimizer", "zdim", "lr", "logits", "beyond", "longer", "wider", "wider_one", "wider_conv"}
     longer = sweep_configs("longer", 2, 300)  # the same run at a constant and at a decaying rate
     assert [(c.lr_decay, c.epochs, c.seed) for c in longer] == [("none", 300, 0), ("none", 300, 1),
                                                                  ("linear", 300, 0), ("linear", 300, 1)]
@@ -41,6 +41,8 @@ def test_sweeps_are_the_studies_of_the_course():
     assert wider_g == longer[0].replace(hidden_dim=256, d_hidden_dim=128)
     assert wider_d == longer[0].replace(d_hidden_dim=256)
     assert [(c.lr_d, c.logits) for c in sweep_configs("logits", 1, 40)] == [(0.3, True)]
+    conv = next(c for c in sweep_configs("beyond", 1, 100) if c.arch == "conv")
+    assert sweep_configs("wider_conv", 1, 100) == [conv.replace(g_channels=32)]  # one change: G's maps, 16 epochs
     # Notebook 06: each entry one change against SGD 0.1; the costlier entries are capped at fewer epochs.
     beyond = sweep_configs("beyond", 1, 100)
     assert [(c.arch, c.optimizer, c.epochs) for c in beyond] == [("fc", "sgd", 100), ("cond", "sgd", 30),
@@ -133,6 +135,13 @@ def test_a_step_costs_more_with_more_hidden_units_except_in_the_convolutional_pa
     assert 1 < step_cost(wider_g) < step_cost(wider_d) < step_cost(wider)
     assert step_cost(wider_g) + step_cost(wider_d) - 1 == pytest.approx(step_cost(wider))  # each pays its own share
     assert step_cost(TrainConfig(hidden_dim=64, d_hidden_dim=256)) == pytest.approx(1 - 0.27 / 2 + 0.38)
+
+
+def test_the_convolutional_gs_maps_cost_with_their_square():
+    conv = sweep_configs("beyond", 1, 100)[2]
+    wider, = sweep_configs("wider_conv", 1, 100)
+    assert step_cost(wider) == pytest.approx(1.3 * step_cost(conv))  # benchmarks/bench_conv_width.py: 1.29
+    assert step_cost(conv.replace(g_channels=64)) == pytest.approx(2.5 * step_cost(conv))  # measured 2.54
 
 
 def _sweep_args(root, out, workers=2):
