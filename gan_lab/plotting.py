@@ -110,8 +110,9 @@ def plot_grid(images: torch.Tensor, title: str = "Samples", nrow: int = 8, ax=No
 
 
 def plot_grids(grids: dict[str, torch.Tensor], title: str = "Samples", nrow: int = 8) -> Figure:
-    """Several labelled grids side by side, e.g. one per configuration."""
-    fig = Figure(figsize=(3.4 * len(grids), 3.8), layout="constrained")
+    """Several labelled grids side by side, e.g. one per configuration; as tall as their rows need."""
+    rows = max(-(-len(images) // nrow) for images in grids.values())
+    fig = Figure(figsize=(3.4 * len(grids), 0.4 + 3.4 * rows / nrow), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, len(grids)))
     for ax, (name, images) in zip(axes, grids.items()):
         plot_grid(images, name, nrow, ax=ax)

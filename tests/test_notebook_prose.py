@@ -110,7 +110,7 @@ def test_the_scan_finds_a_typed_measurement(tmp_path):
 
 @pytest.mark.parametrize("sweep,epochs", [("optimizer", 100), ("zdim", 100), ("lr", 100), ("logits", 100),
                                           ("beyond", 100), ("longer", 300), ("wider", 300),
-                                          ("wider_one", 300)])
+                                          ("wider_one", 300), ("wider_conv", 100)])
 def test_readme_and_summary_tables_are_the_shipped_results(sweep, epochs):
     """The README's study tables and results/summary_<sweep>.md are exactly what the shipped runs give."""
     from gan_lab.notebook import shipped_results
@@ -425,3 +425,59 @@ def test_notebook_06s_reading_of_the_convolutional_trials_holds():
     assert round(G[GAMMA_01], 1) == 35.9 and all(G[GAMMA_01] > G[k] for k in others)
     curve = dict(zip(trials[GAMMA_01]["curve"]["epoch"], trials[GAMMA_01]["curve"]["FD_mnist"]))
     assert max(curve) == 16 and all(v >= curve[8] for e, v in curve.items() if e > 8)
+
+
+def test_notebook_06s_test_of_a_wider_convolutional_g_says_what_the_runs_give():
+    """Section 3's reading of twice the maps in G, and the README's sentences on it, against the shipped runs."""
+    import json
+
+    import numpy as np
+
+    from gan_lab.notebook import shipped_results
+    from gan_lab.study import average_rows, load_study, mean_std
+    from gan_lab.sweep import step_cost
+
+    narrow = load_study(shipped_results(), "beyond", 3, 100)["adam lr 0.001 b1 0 b2 0.99 z 100 conv logits linear decay R1 10 every 4"]
+    wide, = load_study(shipped_results(), "wider_conv", 3, 100).values()
+    rows = {"narrow": average_rows(narrow), "wide": average_rows(wide)}
+    readme = " ".join((NOTEBOOKS.parent / "README.md").read_text().split())
+    diffs = [[w - n for w, n in zip(rw["FD_mnist"]["values"], rn["FD_mnist"]["values"])]
+             for rw, rn in zip(rows["wide"], rows["narrow"])]
+    assert all(d < 0 for kind in diffs for d in kind)  # "lower in every seed, for G itself and for both averages"
+    g_wide, avg_wide = rows["wide"][0], rows["wide"][1]
+    assert (f"G reaches {mean_std(g_wide['FD_mnist'], 'FD_mnist')}, lower than with 16 maps in every seed (by "
+            + ", ".join(f"{-d:.1f}" for d in diffs[0][:2]) + f" and {-diffs[0][2]:.1f}), with recall "
+            f"{g_wide['recall']['mean']:.3f}; its average with decay 0.999 reaches {mean_std(avg_wide['FD_mnist'], 'FD_mnist')}") in readme
+    assert abs(g_wide["recall"]["mean"] - rows["narrow"][0]["recall"]["mean"]) < g_wide["recall"]["std"]  # "recall unchanged"
+    assert all(-8 < d < -1 for d in diffs[0])  # "by a few points"
+    ratio = step_cost(wide[0].config) / step_cost(narrow[0].config)
+    assert 1.25 < ratio < 1.4  # "about a third more per step"
+    assert f"A step costs {ratio:.2f} of the 16-map pair's" in readme
+    assert f"its 16 epochs cost as much as about {16 * step_cost(wide[0].config):.0f} of the report's network's" in readme
+    curve = {k: np.mean([r.metric_curves["FD_mnist"] for r in runs], axis=0) for k, runs in (("narrow", narrow), ("wide", wide))}
+    spread = {k: np.std([r.metric_curves["FD_mnist"] for r in runs], axis=0, ddof=1) for k, runs in (("narrow", narrow), ("wide", wide))}
+    epochs = wide[0].metric_epochs
+    within = max(e for e in epochs if e * step_cost(wide[0].config) <= 16 * step_cost(narrow[0].config))
+    assert within == 12 and within / 16 == 0.75  # "three quarters through its own"
+    assert curve["wide"][epochs.index(within)] >= curve["narrow"][-1]  # "and no lower"
+    assert (f"the wider pair is at epoch {within}, its rate not yet decayed, at {curve['wide'][epochs.index(within)]:.1f} "
+            f"against {curve['narrow'][-1]:.1f} (2,000 samples)") in readme
+    close = [i for i, e in enumerate(epochs) if e <= within]  # "close together, their bands (mean ± std) overlapping"
+    assert all(abs(curve["wide"][i] - curve["narrow"][i]) <= spread["wide"][i] + spread["narrow"][i] for i in close)
+    assert curve["wide"][-1] - curve["wide"][-3] < curve["narrow"][-1] - curve["narrow"][-3] < 0  # flattens, keeps falling
+    trials = json.loads((shipped_results() / "conv_trials.json").read_text())["trials"]
+    seed0 = {t["epochs"]: t["G"]["FD_mnist"] for t in trials if t["config"]["betas"] == [0.0, 0.99]
+             and t["config"]["r1_every"] == 4 and t["config"]["r1"] == 10 and t["config"]["lr_g"] == 1e-3}
+    wide0 = wide[0].metrics["FD_mnist"]
+    assert seed0[32] < wide0 < seed0[16] and wide0 - seed0[32] < seed0[16] - wide0  # "closer to the longer one's"
+    assert 16 * ratio - 16 < 32 - 16 * ratio  # "for a cost much nearer the shorter one's"
+    assert f"In seed 0 its {wide0:.1f} lies between" in readme and f"(23.1 and 16.0)" in readme
+    assert (seed0[16], seed0[32]) == pytest.approx((23.1, 16.0), abs=0.05)
+    assert min(row["FD_mnist"]["mean"] for row in rows["wide"]) > 10  # "the goal of 10 stays far off"
+    files = [f for r in wide for f in r.dir.iterdir()] + list(shipped_results().glob("summary_wider_conv.*"))
+    assert f"`--points 100`, {sum(f.stat().st_size for f in files) / 1e6:.2f} MB)" in readme
+    timing = json.loads((shipped_results() / "timing_06.json").read_text())
+    longer_minutes = next(rec["seconds"] for rec in timing["sweeps"] if rec["sweep"] == "longer") / 60
+    estimate = longer_minutes * 2 * 16 * step_cost(wide[0].config) / (3 * 300)  # as notebook 06's verdict cell
+    assert f"on a quiet one it would take about {estimate:.0f} minutes" in readme and estimate <= 45
+    assert {len(r.curves["lossD"]) for r in [*narrow, *wide]} == {100}  # one mean per 150 steps

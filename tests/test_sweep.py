@@ -273,3 +273,15 @@ def test_an_interrupted_sweep_stops_its_workers_and_resumes(tmp_path, monkeypatc
     monkeypatch.undo()
     results = sweep.run_sweep("zdim", 1, 30, out, base=base, eval_every=0, final_samples=200, workers=2)
     assert [r["epochs"] for r in results] == [30] * 4  # the run folders were unlocked and resume
+
+
+def test_grids_side_by_side_are_as_tall_as_their_rows_need():
+    import torch
+
+    from gan_lab.plotting import plot_grids
+
+    images = torch.zeros(64, 1, 28, 28)
+    full, half = plot_grids({"a": images, "b": images}), plot_grids({"a": images[:32], "b": images[:32]})
+    assert tuple(full.get_size_inches()) == pytest.approx((6.8, 3.8))  # 8 rows of 8, as the notebooks' grids were
+    assert tuple(half.get_size_inches()) == pytest.approx((6.8, 0.4 + 3.4 / 2))  # 4 rows: no empty half
+    assert len(half.axes) == 2 and half.axes[0].get_title() == "a"
