@@ -58,6 +58,22 @@ def alternated_seconds(timed: dict[str, tuple[Callable[[], None], int]], blocks:
     return seconds
 
 
+def conv_recipe() -> TrainConfig:
+    """Sweep beyond's convolutional pair as a sweep's worker trains it on a CPU."""
+    return next(c for c in sweep_configs("beyond", 1, 100) if c.arch == "conv").replace(device="cpu")
+
+
+def print_alone(configs: dict[str, TrainConfig], blocks: int, steps: int, warmup: int) -> None:
+    """Time one run of each configuration alone on one thread, in alternated blocks; print ms per step and ratios to the first."""
+    torch.set_num_threads(1)  # as a sweep's worker processes
+    images = load_images()
+    seconds = alternated_seconds({name: (trainer(c, 1, images), steps) for name, c in configs.items()}, blocks, warmup)
+    base_name, base = next(iter(configs.items()))
+    for name, c in configs.items():
+        print(f"{name:24s} {1000 * seconds[name] / (blocks * steps):7.2f} ms per step, {seconds[name] / seconds[base_name]:.2f} "
+              f"of {base_name} (step_cost gives {step_cost(c) / step_cost(base):.2f})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--blocks", type=int, default=6)
@@ -65,7 +81,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)  # as a sweep's worker processes
     images = load_images()
-    conv = next(c for c in sweep_configs("beyond", 1, 100) if c.arch == "conv").replace(device="cpu")
+    conv = conv_recipe()
     fc = TrainConfig(optimizer="sgd", device="cpu")
     timed = {"conv, stack of 3": (trainer(conv, 3, images), 3, args.steps),
              "conv, alone": (trainer(conv, 1, images), 1, args.steps),

@@ -11,12 +11,7 @@ from __future__ import annotations
 
 import argparse
 
-import torch
-
-from bench_conv_stack import alternated_seconds, trainer
-from gan_lab.config import sweep_configs
-from gan_lab.data import load_images
-from gan_lab.sweep import step_cost
+from bench_conv_stack import conv_recipe, print_alone
 
 
 def main() -> None:
@@ -24,16 +19,9 @@ def main() -> None:
     parser.add_argument("--blocks", type=int, default=6)
     parser.add_argument("--steps", type=int, default=32)
     args = parser.parse_args()
-    torch.set_num_threads(1)  # as a sweep's worker processes
-    images = load_images()
-    conv = next(c for c in sweep_configs("beyond", 1, 100) if c.arch == "conv").replace(device="cpu")
-    configs = {f"G {maps} maps": conv.replace(g_channels=maps) for maps in (16, 32, 64)}
-    seconds = alternated_seconds({name: (trainer(c, 1, images), args.steps) for name, c in configs.items()},
-                                 args.blocks, warmup=8)
-    base = seconds["G 16 maps"]
-    for name, c in configs.items():
-        print(f"{name:11s} {1000 * seconds[name] / (args.blocks * args.steps):7.2f} ms per step, "
-              f"{seconds[name] / base:.2f} of 16 maps (step_cost gives {step_cost(c) / step_cost(conv):.2f})")
+    conv = conv_recipe()
+    print_alone({f"G {maps} maps": conv.replace(g_channels=maps) for maps in (16, 32, 64)}, args.blocks, args.steps,
+                warmup=8)
 
 
 if __name__ == "__main__":

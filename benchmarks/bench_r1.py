@@ -11,12 +11,7 @@ from __future__ import annotations
 
 import argparse
 
-import torch
-
-from bench_conv_stack import alternated_seconds, trainer
-from gan_lab.config import sweep_configs
-from gan_lab.data import load_images
-from gan_lab.sweep import step_cost
+from bench_conv_stack import conv_recipe, print_alone
 
 
 def main() -> None:
@@ -26,18 +21,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.steps % 16:
         parser.error(f"--steps {args.steps} is not allowed: a multiple of 16, so that every block holds whole R1 cycles")
-    torch.set_num_threads(1)  # as a sweep's worker processes
-    images = load_images()
-    conv = next(c for c in sweep_configs("beyond", 1, 100) if c.arch == "conv").replace(device="cpu")
-    configs = {"R1 off": conv.replace(r1=0.0, r1_every=1), "R1 on every step": conv.replace(r1_every=1),
-               "R1 on every 4th step": conv.replace(r1_every=4), "R1 on every 16th step": conv.replace(r1_every=16)}
+    conv = conv_recipe()
     # 16 untimed steps each first: they build the convolutions' kernels and R1's graph.
-    seconds = alternated_seconds({name: (trainer(c, 1, images), args.steps) for name, c in configs.items()},
-                                 args.blocks, warmup=16)
-    base = seconds["R1 off"]
-    for name, c in configs.items():
-        print(f"{name:24s} {1000 * seconds[name] / (args.blocks * args.steps):7.2f} ms per step, "
-              f"{seconds[name] / base:.2f} of R1 off (step_cost gives {step_cost(c) / step_cost(configs['R1 off']):.2f})")
+    print_alone({"R1 off": conv.replace(r1=0.0, r1_every=1), "R1 on every step": conv.replace(r1_every=1),
+                 "R1 on every 4th step": conv.replace(r1_every=4), "R1 on every 16th step": conv.replace(r1_every=16)},
+                args.blocks, args.steps, warmup=16)
 
 
 if __name__ == "__main__":
