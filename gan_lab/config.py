@@ -22,10 +22,10 @@ DEFAULT_BETAS = {"adam": (0.5, 0.999)}
 REPORT_HIDDEN_DIM = 128  # the report's hidden layer, in D and G
 CONV_CHANNELS = 16  # the convolutional G's maps of 7x7 unless g_channels says otherwise (models.CONV_CHANNELS)
 CONV_GROUPS = 4  # GroupNorm's groups in the convolutional G (models.CONV_GROUPS): its maps come in multiples of it
-MAX_CONV_CHANNELS = 1024
 # Upper bounds that keep a typo (1e12) from becoming an allocator traceback; far above any sensible setting.
 MAX_Z_DIM = 4096
 MAX_HIDDEN_DIM = 8192
+MAX_CONV_CHANNELS = 1024
 MAX_EPOCHS = 100_000
 MAX_SAMPLES = 200_000  # generated images in one call: 200,000 x 784 floats is 630 MB
 MAX_SEED = 2**32 - 1
