@@ -430,13 +430,19 @@ for t in [t for t in TRIALS if t["epochs"] > 16 or t["config"]["r1"] != 10]:
     print(f"  {trial_name(t)}: " + ", ".join(f"{e}: {v:.1f}" for e, v in zip(t["curve"]["epoch"], t["curve"]["FD_mnist"])))
 
 
-def trial_fd(epochs: int, lr: float = 1e-3, r1: float = 10.0) -> float:
-    """G's FD_mnist in the trial with StyleGAN2's betas, R1 on every 4th step, and these settings."""
-    return next(t["G"]["FD_mnist"] for t in TRIALS if (t["epochs"], t["config"]["lr_g"], t["config"]["r1"]) == (epochs, lr, r1)
+def recipe_trial(epochs: int, lr: float = 1e-3, r1: float = 10.0) -> dict:
+    """The trial with StyleGAN2's betas, R1 on every 4th step, and these settings."""
+    return next(t for t in TRIALS if (t["epochs"], t["config"]["lr_g"], t["config"]["r1"]) == (epochs, lr, r1)
                 and t["config"]["betas"] == [0.0, 0.99] and t["config"]["r1_every"] == 4)
 
 
-ladder = [trial_fd(epochs) for epochs in (16, 32, 48, 64)]  # this study's recipe, ever longer
+def trial_fd(epochs: int, lr: float = 1e-3, r1: float = 10.0) -> float:
+    """G's FD_mnist in that trial."""
+    return recipe_trial(epochs, lr, r1)["G"]["FD_mnist"]
+
+
+LADDER_EPOCHS = (16, 32, 48, 64)  # this study's recipe, ever longer
+ladder = [trial_fd(epochs) for epochs in LADDER_EPOCHS]
 neighbours = {"gamma 0.1": (1e-3, 0.1), "gamma 1": (1e-3, 1.0), "gamma 30": (1e-3, 30.0), "lr 2e-3": (2e-3, 10.0)}
 print(f"\nStyleGAN2's betas, 16 epochs, G's FD_mnist minus gamma 10's ({ladder[0]:.1f}): "
       + ", ".join(f"{name} {trial_fd(16, *settings) - ladder[0]:+.1f}" for name, settings in neighbours.items())
@@ -543,18 +549,15 @@ for i, kind in enumerate(["G itself"] + [f"average {d:g}" for d in WIDE_CONV[0].
 print(f"\na step with 32 maps costs {wide_conv_cost / conv_cost:.2f} of one with 16, so its {WIDE_CONV[0].config.epochs} "
       f"epochs cost as much as about {WIDE_CONV[0].config.epochs * wide_conv_cost / conv_cost:.0f} of the pair with 16 maps "
       f"and {WIDE_CONV[0].config.epochs * wide_conv_cost:.0f} of the report's network")
-recipe_trials = {t["epochs"]: t for t in TRIALS  # this study's recipe, ever longer (trial_fd's)
-                 if t["config"]["betas"] == [0.0, 0.99] and t["config"]["r1_every"] == 4 and t["config"]["r1"] == 10
-                 and t["config"]["lr_g"] == 1e-3}
-seed0_trials = {e: t["G"]["FD_mnist"] for e, t in recipe_trials.items()}
+seed0_trials = {e: trial_fd(e) for e in LADDER_EPOCHS}
 print(f"seed 0, G's FD_mnist: 32 maps, 16 epochs {WIDE_CONV[0].metrics['FD_mnist']:.1f}; 16 maps (the trials above), "
       + ", ".join(f"{e} epochs {v:.1f}" for e, v in sorted(seed0_trials.items())))
 # A single-seed trial of the wider G trained for about the cost of the 16-map pair's 32-epoch trial.
 wide_trial = next(t for t in ALL_TRIALS if t["config"].get("g_channels") == WIDE_CONV[0].config.g_channels)
 print(f"seed 0 at about equal cost: 32 maps for {wide_trial['epochs']} epochs (cost {wide_trial['cost_in_fc_epochs']:.0f}) "
       f"G {wide_trial['G']['FD_mnist']:.1f}, average {wide_trial['average 0.999']['FD_mnist']:.1f}; 16 maps for 32 epochs "
-      f"(cost {recipe_trials[32]['cost_in_fc_epochs']:.0f}) G {seed0_trials[32]:.1f}, "
-      f"average {recipe_trials[32]['average 0.999']['FD_mnist']:.1f}")
+      f"(cost {recipe_trial(32)['cost_in_fc_epochs']:.0f}) G {seed0_trials[32]:.1f}, "
+      f"average {recipe_trial(32)['average 0.999']['FD_mnist']:.1f}")
 
 # %% [markdown]
 # FD_mnist of $G$ itself during training (2,000 samples every 2 epochs), mean ± standard deviation over the 3
@@ -566,10 +569,11 @@ fig = Figure(figsize=(12, 4.4), layout="constrained")
 by_epoch, by_cost = fig.subplots(1, 2, sharey=True)
 for name, runs in CONV_WIDTHS.items():
     curves = [r.metric_curves["FD_mnist"] for r in runs]
+    mean, std = np.mean(curves, axis=0), np.std(curves, axis=0, ddof=1)
     epochs, cost = np.array(runs[0].metric_epochs), step_cost(runs[0].config)
     for ax, x in ((by_epoch, epochs), (by_cost, epochs * cost)):
-        ax.plot(x, np.mean(curves, axis=0), marker=".", label=f"G with {name}")
-        ax.fill_between(x, *(np.mean(curves, axis=0) + k * np.std(curves, axis=0, ddof=1) for k in (-1, 1)), alpha=0.2)
+        ax.plot(x, mean, marker=".", label=f"G with {name}")
+        ax.fill_between(x, mean - std, mean + std, alpha=0.2)
 for ax, xlabel in ((by_epoch, "epoch"), (by_cost, "cost, in epochs of the report's network")):
     ax.axhline(10, ls="--", c="grey", label="goal: 10")
     ax.set(xlabel=xlabel, ylim=(0, None))
