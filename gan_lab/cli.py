@@ -56,6 +56,8 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
                    help="D's hidden units, where they differ from G's (default: as --hidden-dim)")
     p.add_argument("--g-channels", type=int, default=None,
                    help="--arch conv: G's maps of 7x7, a multiple of 4; twice as many of 14x14 (default: 16)")
+    p.add_argument("--d-channels", type=int, default=None,
+                   help="--arch conv: D's maps of 14x14; twice as many of 7x7 (default: 32)")
     p.add_argument("--leaky-slope", type=float, default=d["leaky_slope"].default, help="LeakyReLU slope (default: 0.2)")
     p.add_argument("--batch-size", type=int, default=d["batch_size"].default, help="images per batch (default: 64)")
     p.add_argument("--epochs", type=int, default=d["epochs"].default, help="passes over the 60,000 images (default: 100)")
@@ -103,7 +105,8 @@ def config_from_args(a: argparse.Namespace) -> TrainConfig:
                        data_root=a.data_root, train_images=a.train_images,
                        eval_every=a.eval_every, logits=a.logits, arch=a.arch, ema=tuple(a.ema),
                        label_smoothing=a.label_smoothing, lr_decay=a.lr_decay, r1=a.r1, r1_every=a.r1_every,
-                       d_hidden_dim=a.d_hidden_dim, g_channels=a.g_channels)
+                       d_hidden_dim=a.d_hidden_dim, g_channels=a.g_channels,
+                       d_channels=a.d_channels)
 
 
 def cmd_train(a: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ DEFAULT_LR = {"sgd": 0.1, "adam": 2e-4}
 DEFAULT_BETAS = {"adam": (0.5, 0.999)}
 REPORT_HIDDEN_DIM = 128  # the report's hidden layer, in D and G
 CONV_CHANNELS = 16  # the convolutional G's maps of 7x7 unless g_channels says otherwise (models.CONV_CHANNELS)
+CONV_D_CHANNELS = 32  # the convolutional D's maps of 14x14 unless d_channels says otherwise (models.CONV_D_CHANNELS)
 CONV_GROUPS = 4  # GroupNorm's groups in the convolutional G (models.CONV_GROUPS): its maps come in multiples of it
 # Upper bounds that keep a typo (1e12) from becoming an allocator traceback; far above any sensible setting.
 MAX_Z_DIM = 4096
@@ -123,6 +124,7 @@ class TrainConfig:
     r1_every: int = 1  # lazy R1: the penalty, times r1_every, only on every r1_every-th step (1: every step)
     d_hidden_dim: Optional[int] = None  # D's hidden units where they differ from G's (None: hidden_dim)
     g_channels: Optional[int] = None  # arch='conv': G's maps of 7x7 (twice as many of 14x14); None: models.CONV_CHANNELS
+    d_channels: Optional[int] = None  # arch='conv': D's maps of 14x14 (twice as many of 7x7); None: CONV_D_CHANNELS
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -141,7 +143,8 @@ class TrainConfig:
         check_int("z_dim", self.z_dim, 1, MAX_Z_DIM, "memory")
         check_int("hidden_dim", self.hidden_dim, 1, MAX_HIDDEN_DIM, "memory")
         self._check_d_hidden_dim()
-        self._check_g_channels()
+        self._check_channels("g_channels", CONV_CHANNELS, CONV_GROUPS)
+        self._check_channels("d_channels", CONV_D_CHANNELS, 1)
         check_int("batch_size", self.batch_size, 1, TRAIN_SIZE, f"the training set has {TRAIN_SIZE} images")
         check_int("epochs", self.epochs, 1, MAX_EPOCHS)
         if self.max_steps is not None:
@@ -184,17 +187,18 @@ class TrainConfig:
         if self.d_hidden_dim == self.hidden_dim:  # the same networks: the same config, and the same run folder
             object.__setattr__(self, "d_hidden_dim", None)
 
-    def _check_g_channels(self) -> None:
-        """The convolutional G's own width: None, or a positive multiple of CONV_GROUPS with arch='conv'."""
-        if self.g_channels is None:
+    def _check_channels(self, name: str, default: int, multiple: int) -> None:
+        """A convolutional network's own width: None, or a positive multiple of `multiple` with arch='conv'."""
+        value = getattr(self, name)
+        if value is None:
             return
-        check_int("g_channels", self.g_channels, CONV_GROUPS, MAX_CONV_CHANNELS, f"memory; or None for {CONV_CHANNELS}")
-        if self.g_channels % CONV_GROUPS:
-            raise _bad("g_channels", self.g_channels, f"a multiple of {CONV_GROUPS}, GroupNorm's groups (e.g. 16 or 32)")
+        check_int(name, value, multiple, MAX_CONV_CHANNELS, f"memory; or None for {default}")
+        if value % multiple:  # only G's maps come in groups (GroupNorm)
+            raise _bad(name, value, f"a multiple of {multiple}, GroupNorm's groups (e.g. 16 or 32)")
         if self.arch != "conv":
-            raise _bad("g_channels", self.g_channels, f"None for arch={self.arch!r}: only arch='conv' has maps")
-        if self.g_channels == CONV_CHANNELS:  # the same networks: the same config, and the same run folder
-            object.__setattr__(self, "g_channels", None)
+            raise _bad(name, value, f"None for arch={self.arch!r}: only arch='conv' has maps")
+        if value == default:  # the same networks: the same config, and the same run folder
+            object.__setattr__(self, name, None)
 
     def lr_factor(self, epoch: int) -> float:
         """What the learning rates are multiplied by in epoch `epoch` (counted from 0): 1 without decay."""
@@ -272,7 +276,7 @@ class TrainConfig:
 
 # Fields added after runs were shipped, with the value those runs had: left out of run_name at that value.
 LATER_FIELDS = {"logits": False, "arch": "fc", "ema": [], "label_smoothing": 0.0, "lr_decay": "none", "r1": 0.0,
-                "r1_every": 1, "d_hidden_dim": None, "g_channels": None}
+                "r1_every": 1, "d_hidden_dim": None, "g_channels": None, "d_channels": None}
 # Fields that may differ when resuming a run: extending the schedule is fine, the rest is not.
 RESUMABLE_CHANGES = ("epochs", "max_steps", "device", "data_root", "eval_every", "eval_samples")
 
@@ -337,6 +341,7 @@ def label(config: TrainConfig) -> str:
     else:
         extras += [f"hidden {config.hidden_dim}"] * (config.arch != "conv" and config.hidden_dim != REPORT_HIDDEN_DIM)
     extras += [f"G {config.g_channels} maps"] * (config.g_channels is not None)
+    extras += [f"D {config.d_channels} maps"] * (config.d_channels is not None)
     extras += ["logits"] * config.logits + [f"smooth {config.label_smoothing:g}"] * bool(config.label_smoothing)
     extras += [f"{config.lr_decay} decay"] * (config.lr_decay != "none") + [f"R1 {config.r1:g}" + f" every {config.r1_every}" * (config.r1_every > 1)] * bool(config.r1)
     return " ".join([f"{config.optimizer} {lr}{b1} z {config.z_dim}", *extras])

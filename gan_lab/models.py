@@ -55,7 +55,8 @@ class Generator(nn.Module):
 
 # ------------------------------------------------------------------ notebook 06: convolutional and conditional
 
-CONV_CHANNELS = 16  # G: 16 maps of 7x7, then 32 of 14x14; D: 32 of 14x14, then 64 of 7x7
+CONV_CHANNELS = 16  # G: 16 maps of 7x7, then 32 of 14x14
+CONV_D_CHANNELS = 2 * CONV_CHANNELS  # D: 32 maps of 14x14, then 64 of 7x7
 CONV_GROUPS = 4  # GroupNorm in the convolutional G: each image's maps normalised in 4 groups
 
 
@@ -97,12 +98,15 @@ def _refuse_conv_generator_without_norm(module: nn.Module, state_dict: dict, pre
 
 
 class ConvDiscriminator(nn.Module):
-    """DCGAN-style D: Conv to 32x14x14 -> Conv to 64x7x7 (kernel 4, stride 2, LeakyReLU) -> Linear -> 1."""
+    """DCGAN-style D: Conv to 32x14x14 -> Conv to 64x7x7 (kernel 4, stride 2, LeakyReLU) -> Linear -> 1.
+
+    hidden_dim is unused; channels sets its maps of 14x14 (twice as many of 7x7).
+    """
 
     def __init__(self, input_dim: int = IMAGE_DIM, hidden_dim: int = 128, leaky_slope: float = 0.2,
-                 logits: bool = False):
+                 logits: bool = False, channels: int = CONV_D_CHANNELS):
         super().__init__()
-        c = 2 * CONV_CHANNELS
+        c = channels
         self.logits = logits
         self.down1 = nn.Conv2d(1, c, 4, stride=2, padding=1)
         self.down2 = nn.Conv2d(c, 2 * c, 4, stride=2, padding=1)
@@ -165,11 +169,11 @@ class CondDiscriminator(Discriminator):
 def build_models(z_dim: int = 100, hidden_dim: int = 128, leaky_slope: float = 0.2, seed: int | None = None,
                  device: torch.device | str = "cpu", logits: bool = False,
                  arch: str = "fc", d_hidden_dim: int | None = None,
-                 g_channels: int | None = None) -> tuple[nn.Module, nn.Module]:
+                 g_channels: int | None = None, d_channels: int | None = None) -> tuple[nn.Module, nn.Module]:
     """G and D of an architecture (ARCHS) with PyTorch's default initialisation, drawn from `seed` when given.
 
-    Both have hidden_dim hidden units unless d_hidden_dim gives D its own number; g_channels sets the
-    convolutional G's maps (None: CONV_CHANNELS). D is drawn first, so runs that differ only in z_dim start
+    Both have hidden_dim hidden units unless d_hidden_dim gives D its own number; g_channels and d_channels set
+    the convolutional G's and D's maps (None: CONV_CHANNELS and CONV_D_CHANNELS). D is drawn first, so runs that differ only in z_dim start
     from the same discriminator.
     """
     classes = {"fc": (Generator, Discriminator), "conv": (ConvGenerator, ConvDiscriminator),
@@ -184,7 +188,12 @@ def build_models(z_dim: int = 100, hidden_dim: int = 128, leaky_slope: float = 0
         G = ConvGenerator(z_dim, hidden_dim, leaky_slope, channels=g_channels)
     else:
         raise ValueError(f"g_channels={g_channels!r} is not allowed for arch={arch!r}: None (only arch='conv' has maps)")
-    D = D_class(IMAGE_DIM, hidden_dim if d_hidden_dim is None else d_hidden_dim, leaky_slope, logits)
+    if d_channels is None:
+        D = D_class(IMAGE_DIM, hidden_dim if d_hidden_dim is None else d_hidden_dim, leaky_slope, logits)
+    elif arch == "conv":
+        D = ConvDiscriminator(IMAGE_DIM, hidden_dim, leaky_slope, logits, channels=d_channels)
+    else:
+        raise ValueError(f"d_channels={d_channels!r} is not allowed for arch={arch!r}: None (only arch='conv' has maps)")
     if gen is not None:
         _reinit(D, gen)
         _reinit(G, gen)

@@ -25,7 +25,7 @@ import torch
 from .checkpoint import (CHECKPOINT_NAME, EMA_GENERATOR_NAME, GENERATOR_NAME, RESULT_NAME, CheckpointError, finished_result,
                          load_checkpoint, read_result, resume_state, write_config_json, write_generator_file,
                          write_result)
-from .config import CONV_CHANNELS, REPORT_HIDDEN_DIM, SWEEPS, TrainConfig, label, resolve_device, sweep_configs  # noqa: F401 (SWEEPS: part of the sweep API)
+from .config import CONV_CHANNELS, CONV_D_CHANNELS, REPORT_HIDDEN_DIM, SWEEPS, TrainConfig, label, resolve_device, sweep_configs  # noqa: F401 (SWEEPS: part of the sweep API)
 from .files import atomic_write, run_lock
 from .metrics import DEFAULT_N, evaluate_generator
 from .stack import fit_side_by_side, group_by_stack
@@ -51,6 +51,11 @@ HIDDEN_STEP_COST = {"G": 0.27, "D": 0.38}
 # CONV_G_STEP_COST x ((g_channels / 16)^2 - 1). One thread, alone, 2026-12-07, a quiet machine: 53.1 ms per step
 # with 16 maps, 68.4 with 32 (1.29), 134.9 with 64 (2.54) (benchmarks/bench_conv_width.py); 0.1 gives 1.3 and 2.5.
 CONV_G_STEP_COST = 0.1
+# The convolutional D's maps, priced as CONV_D_STEP_COST x (d_channels / 32 - 1): linear in them, as measured. One
+# thread, alone, 2026-12-07, beside a training run on the other core: 47.4 ms per step with 32 maps, 77.2 with 48
+# (1.63), 105.9 with 64 (2.23), and 126.2 with 64 in D and 32 in G (2.66, where the two prices add to 2.5)
+# (benchmarks/bench_conv_width.py); 1.2 gives 1.6 and 2.2.
+CONV_D_STEP_COST = 1.2
 # Stacking the convolutional pair saves nothing on a CPU: one thread, lazy R1, 2026-12-06: 63 ms per run and step
 # in a stack of 3, 50-58 ms alone (benchmarks/bench_conv_stack.py: 68.4 and 58.3). So there each of its runs
 # trains alone, and two workers can share them.
@@ -72,8 +77,9 @@ def step_cost(config: TrainConfig) -> float:
     adam = ADAM_STEP_COST if config.optimizer == "adam" else 1.0
     r1 = 1.0 + (R1_STEP_COST - 1.0) / config.r1_every if config.r1 else 1.0  # lazy R1 pays on every k-th step
     width = 1.0
-    if config.arch == "conv":  # no hidden units: G's maps (config.CONV_CHANNELS unless g_channels says otherwise)
+    if config.arch == "conv":  # no hidden units: maps (config.CONV_CHANNELS and CONV_D_CHANNELS unless set otherwise)
         width += CONV_G_STEP_COST * ((config.g_channels or CONV_CHANNELS) ** 2 / CONV_CHANNELS ** 2 - 1)
+        width += CONV_D_STEP_COST * ((config.d_channels or CONV_D_CHANNELS) / CONV_D_CHANNELS - 1)
     else:
         d_hidden_dim = config.hidden_dim if config.d_hidden_dim is None else config.d_hidden_dim
         width += HIDDEN_STEP_COST["G"] * (config.hidden_dim / REPORT_HIDDEN_DIM - 1)

@@ -86,10 +86,22 @@ def test_g_channels_reach_the_run_and_its_generator(tiny_root, tmp_path):
     assert (G.up1.in_channels, G.up1.out_channels) == (8, 16)
 
 
+def test_d_channels_reach_the_run_and_its_checkpoint(tiny_root, tmp_path):
+    out = tmp_path / "run"
+    args = ["train", "--data-root", str(tiny_root), "--max-steps", "2", "--batch-size", "32", "--device", "cpu",
+            "--no-progress", "--out", str(out), "--arch", "conv", "--d-channels", "8"]
+    assert main(args) == 0
+    assert json.loads((out / "config.json").read_text())["d_channels"] == 8
+    assert load_checkpoint(out / "checkpoint.pt")["D"]["down2.weight"].shape[:2] == (16, 8)
+    assert main([*args[:4], "4", *args[5:], "--resume"]) == 0  # the run resumes with D at its own width
+    assert load_checkpoint(out / "checkpoint.pt")["step"] == 4
+
+
 @pytest.mark.parametrize("bad,shown", [
     (["--z-dim", "0"], "z_dim=0"),
     (["--arch", "conv", "--d-hidden-dim", "64"], "d_hidden_dim=64 is not allowed"),
     (["--g-channels", "32"], "g_channels=32 is not allowed: None for arch='fc'"),
+    (["--d-channels", "64"], "d_channels=64 is not allowed: None for arch='fc'"),
     (["--lr-d", "-1"], "lr_d=-1.0"),
     (["--optimizer", "sgd", "--beta1", "0.5"], "--beta1/--beta2 apply to --optimizer adam only"),
     (["--device", "cuda:7"], "device='cuda:7'"),

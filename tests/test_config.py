@@ -26,6 +26,8 @@ BAD_VALUES = [
     ("d_hidden_dim", 64.0, "d_hidden_dim=64.0"),
     ("g_channels", 0, "g_channels=0"),
     ("g_channels", 32.0, "g_channels=32.0"),
+    ("d_channels", 0, "d_channels=0"),
+    ("d_channels", 64.0, "d_channels=64.0"),
     ("leaky_slope", 1.5, "leaky_slope=1.5"),
     ("data_path", "disk", "data_path='disk'"),
     ("device", "tpu", "device='tpu'"),
@@ -89,6 +91,18 @@ def test_g_channels_widens_the_convolutional_g_only():
         TrainConfig(g_channels=32)
     with pytest.raises(ValueError, match=r"g_channels=30 is not allowed: a multiple of 4"):
         TrainConfig(arch="conv", g_channels=30)
+
+
+def test_d_channels_widens_the_convolutional_d_only():
+    assert TrainConfig(arch="conv", d_channels=32) == TrainConfig(arch="conv")  # 32 maps are the default
+    assert TrainConfig(arch="conv", d_channels=32).run_name() == TrainConfig(arch="conv").run_name()
+    assert TrainConfig(arch="conv", d_channels=64).run_name() != TrainConfig(arch="conv").run_name()
+    assert TrainConfig(arch="conv", d_channels=64).g_channels is None
+    assert (label(TrainConfig(optimizer="sgd", arch="conv", g_channels=32, d_channels=64))
+            == "sgd lr 0.1 z 100 conv G 32 maps D 64 maps")
+    assert TrainConfig(arch="conv", d_channels=30).d_channels == 30  # D has no groups: any number of maps
+    with pytest.raises(ValueError, match=r"d_channels=64 is not allowed: None for arch='cond'"):
+        TrainConfig(arch="cond", d_channels=64)
 
 
 def test_defaults_follow_the_report_and_our_learning_rates():

@@ -35,8 +35,20 @@ def test_the_convolutional_g_can_have_more_maps_and_d_stays_as_it_was():
         build_models(g_channels=32)
 
 
-def test_config_and_models_agree_on_the_convolutional_g():
-    assert (config.CONV_CHANNELS, config.CONV_GROUPS) == (models.CONV_CHANNELS, models.CONV_GROUPS)
+def test_the_convolutional_d_can_have_more_maps_and_g_stays_as_it_was():
+    G, D = build_models(arch="conv", d_channels=64, seed=0, logits=True)
+    assert (D.down1.out_channels, D.down2.in_channels, D.down2.out_channels, D.fc.in_features) == (64, 64, 128, 128 * 49)
+    assert D(torch.randn(5, 1, 28, 28)).shape == (5, 1)
+    G_default, D_default = build_models(arch="conv", seed=0)
+    assert (D_default.down1.out_channels, D_default.down2.out_channels) == (32, 64)
+    assert G.up1.in_channels == G_default.up1.in_channels == 16
+    with pytest.raises(ValueError, match="d_channels=64 is not allowed for arch='fc'"):
+        build_models(d_channels=64)
+
+
+def test_config_and_models_agree_on_the_convolutional_pair():
+    assert ((config.CONV_CHANNELS, config.CONV_D_CHANNELS, config.CONV_GROUPS)
+            == (models.CONV_CHANNELS, models.CONV_D_CHANNELS, models.CONV_GROUPS))
 
 
 def test_shapes_and_ranges():

@@ -144,6 +144,14 @@ def test_the_convolutional_gs_maps_cost_with_their_square():
     assert step_cost(conv.replace(g_channels=64)) == pytest.approx(2.5 * step_cost(conv))  # measured 2.54
 
 
+def test_the_convolutional_ds_maps_cost_in_proportion():
+    conv = sweep_configs("beyond", 1, 100)[2]
+    assert step_cost(conv.replace(d_channels=64)) == pytest.approx(2.2 * step_cost(conv))  # measured 2.23
+    assert step_cost(conv.replace(d_channels=48)) == pytest.approx(1.6 * step_cost(conv))  # measured 1.63
+    both = conv.replace(g_channels=32, d_channels=64)
+    assert step_cost(both) == pytest.approx(2.5 * step_cost(conv))  # each pays its own share; measured 2.66
+
+
 def _sweep_args(root, out, workers=2):
     return ["sweep", "zdim", "--seeds", "1", "--epochs", "3", "--out", str(out), "--data-root", str(root),
             "--train-images", "640", "--eval-every", "0", "--final-samples", "200", "--device", "cpu",
