@@ -59,6 +59,12 @@ ALLOWED = {
 SMALL = 10  # integers up to this are counts of things (seeds, digits, panels), allowed everywhere
 
 
+def conv_maps(trial: dict) -> tuple[int, int]:
+    """A convolutional trial's maps: G's of 7x7 and D's of 14x14 (16 and 32 where its config leaves them None)."""
+    c = trial["config"]
+    return c.get("g_channels") or 16, c.get("d_channels") or 32
+
+
 def prose_numbers(markdown: str) -> list[str]:
     """Numbers typed in prose: without code, maths, links, headings' and exercises' numbers, or references."""
     text = markdown.split("## References")[0]
@@ -298,7 +304,7 @@ def test_the_second_training_of_notebook_06s_study_is_what_the_readme_and_notebo
     earlier_same_machine = [rec for rec in timing["earlier"] if rec["cpu"] == sweeps["beyond"]["cpu"]]
     assert f"and {earlier_same_machine[0]['seconds'] / 60:.1f} with R1 on every 16th step" in readme
     trials = [t for t in json.loads((shipped_results() / "conv_trials.json").read_text())["trials"]
-              if t["config"].get("g_channels") is None]  # the pair with 16 maps in G
+              if conv_maps(t) == (16, 32)]  # the pair as sweep beyond trains it
     longest = {tuple(t["config"]["betas"]): t for t in trials if t["epochs"] == 32}
     assert f"32 epochs reached {longest[(0.5, 0.999)]['G']['FD_mnist']:.1f}, twice the steps" in readme
     at_16 = {(t["config"]["lr_g"], tuple(t["config"]["betas"])): t["G"]["FD_mnist"] for t in trials
@@ -355,7 +361,7 @@ def test_notebook_06s_reading_of_the_convolutional_trials_holds():
         return c["r1_every"], t["epochs"], c["lr_g"], tuple(c["betas"]), c["r1"]
 
     listed = [t for t in json.loads((shipped_results() / "conv_trials.json").read_text())["trials"]
-              if t["config"].get("g_channels") is None]  # the pair with 16 maps in G, as the notebook's TRIALS
+              if conv_maps(t) == (16, 32)]  # the pair as sweep beyond trains it, as the notebook's TRIALS
     trials = {key(t): t for t in listed}
     R1_16, R1_32, R1_4, R1_1_11, R1_1 = ((16, 16, 1e-3, dcgan, 10), (16, 32, 1e-3, dcgan, 10), (4, 16, 1e-3, dcgan, 10),
                                          (1, 11, 1e-3, dcgan, 10), (1, 16, 1e-3, dcgan, 10))
@@ -469,7 +475,7 @@ def test_notebook_06s_test_of_a_wider_convolutional_g_says_what_the_runs_give():
     assert curve["wide"][-1] - curve["wide"][-3] < curve["narrow"][-1] - curve["narrow"][-3] < 0  # flattens, keeps falling
     trials = json.loads((shipped_results() / "conv_trials.json").read_text())["trials"]
     seed0 = {t["epochs"]: t["G"]["FD_mnist"] for t in trials if t["config"]["betas"] == [0.0, 0.99]
-             and t["config"]["r1_every"] == 4 and t["config"]["r1"] == 10 and t["config"]["lr_g"] == 1e-3}
+             and conv_maps(t) == (16, 32) and t["config"]["r1_every"] == 4 and t["config"]["r1"] == 10 and t["config"]["lr_g"] == 1e-3}
     wide0 = wide[0].metrics["FD_mnist"]
     assert seed0[32] < wide0 < seed0[16] and wide0 - seed0[32] < seed0[16] - wide0  # "closer to the longer one's"
     assert 16 * ratio - 16 < 32 - 16 * ratio  # "for a cost much nearer the shorter one's"
@@ -477,8 +483,8 @@ def test_notebook_06s_test_of_a_wider_convolutional_g_says_what_the_runs_give():
     assert (seed0[16], seed0[32]) == pytest.approx((23.1, 16.0), abs=0.05)
     # The trial of the wider pair at about the cost of the 16-map pair's 32-epoch trial: lower for G and its
     # average, by less than the 16-map pair's seeds differ from one another.
-    wide_trial, = [t for t in trials if t["config"].get("g_channels") == 32]
-    narrow_32, = [t for t in trials if t["epochs"] == 32 and t["config"].get("g_channels") is None
+    wide_trial, = [t for t in trials if conv_maps(t) == (32, 32) and t["epochs"] == 25]
+    narrow_32, = [t for t in trials if t["epochs"] == 32 and conv_maps(t) == (16, 32)
                   and t["config"]["betas"] == [0.0, 0.99]]
     assert abs(wide_trial["cost_in_fc_epochs"] / narrow_32["cost_in_fc_epochs"] - 1) < 0.05  # "about the cost"
     for kind, row in (("G", rows["narrow"][0]), ("average 0.999", rows["narrow"][1])):
@@ -495,3 +501,70 @@ def test_notebook_06s_test_of_a_wider_convolutional_g_says_what_the_runs_give():
     estimate = longer_minutes * 2 * 16 * step_cost(wide[0].config) / (3 * 300)  # as notebook 06's verdict cell
     assert f"on a quiet one it would take about {estimate:.0f} minutes" in readme and estimate <= 45
     assert {len(r.curves["lossD"]) for r in [*narrow, *wide]} == {100}  # one mean per 150 steps
+
+
+def test_notebook_06s_trials_of_a_wider_convolutional_d_and_of_more_steps_say_what_they_give():
+    """Section 3's reading of its last three trials (D twice as wide too; the wider G for 64 epochs), and the README's."""
+    import json
+
+    import numpy as np
+
+    from gan_lab.notebook import shipped_results
+    from gan_lab.study import average_rows, load_study
+    from gan_lab.sweep import step_cost
+
+    wide, = load_study(shipped_results(), "wider_conv", 3, 100).values()
+    wide_rows = average_rows(wide)  # G itself, then the averages 0.999 and 0.9999
+    trials = json.loads((shipped_results() / "conv_trials.json").read_text())["trials"]
+    wide_d = sorted((t for t in trials if conv_maps(t) == (32, 64)), key=lambda t: t["config"]["seed"])
+    readme = " ".join((NOTEBOOKS.parent / "README.md").read_text().split())
+    # "16 epochs, seeds 0 and 1", each "one change against" sweep wider_conv's run of that seed.
+    assert [(t["epochs"], t["config"]["seed"]) for t in wide_d] == [(16, 0), (16, 1)]
+    for t in wide_d:
+        run = wide[t["config"]["seed"]].config.to_dict()
+        assert {k for k, v in t["config"].items() if v != run[k]} == {"d_channels", "device"}
+    # "In both seeds, G and its 0.999 average ended lower ..., G by about a point: less than sweep wider_conv's
+    # three seeds differ from one another".
+    g_values, avg_values = wide_rows[0]["FD_mnist"]["values"], wide_rows[1]["FD_mnist"]["values"]
+    g_diffs = [t["G"]["FD_mnist"] - g_values[t["config"]["seed"]] for t in wide_d]
+    assert all(t["average 0.999"]["FD_mnist"] < avg_values[t["config"]["seed"]] for t in wide_d)
+    assert all(-1.5 < d < -0.5 for d in g_diffs) and max(map(abs, g_diffs)) < max(g_values) - min(g_values)
+    assert ("G ends at {:.1f} and {:.1f} against {:.1f} and {:.1f} for the same seeds of `sweep wider_conv`".format(
+        *(t["G"]["FD_mnist"] for t in wide_d), *g_values[:2])) in readme
+    # "A step costs about twice the wider G's alone"; "at about that cost more steps did better".
+    ratio = step_cost(wide[0].config.replace(d_channels=64)) / step_cost(wide[0].config)
+    assert 1.8 < ratio < 2.1 and f"a step that costs {ratio:.2f} of the wider G's" in readme
+    d_cost, d_fd = wide_d[0]["cost_in_fc_epochs"], wide_d[0]["G"]["FD_mnist"]
+    assert f"at about its cost ({d_cost:.0f} epochs of the report's network), more steps" in readme
+    seed0 = [t for t in trials if t["config"]["seed"] == 0 and t["config"]["betas"] == [0.0, 0.99]
+             and t["config"]["r1_every"] == 4 and t["config"]["r1"] == 10 and t["config"]["lr_g"] == 1e-3]
+    cheaper = [t for t in seed0 if (conv_maps(t), t["epochs"]) in (((32, 32), 25), ((16, 32), 32))]
+    assert len(cheaper) == 2 and all(t["cost_in_fc_epochs"] < d_cost and t["G"]["FD_mnist"] < d_fd for t in cheaper)
+    # "After 64 epochs its FD_mnist is below 10, for G and for its 0.999 average, with recall above 0.8, where
+    # the 16-map pair's 64 epochs ended above it."
+    long_wide, = [t for t in seed0 if conv_maps(t) == (32, 32) and t["epochs"] == 64]
+    long_narrow, = [t for t in seed0 if conv_maps(t) == (16, 32) and t["epochs"] == 64]
+    assert long_wide["G"]["FD_mnist"] < 10 and long_wide["average 0.999"]["FD_mnist"] < 10
+    assert long_wide["G"]["recall"] > 0.8 and long_narrow["G"]["FD_mnist"] > 10
+    assert (f"(seed 0, cost {long_wide['cost_in_fc_epochs']:.0f}) ended at {long_wide['G']['FD_mnist']:.1f}, with its "
+            f"average with decay 0.999 at {long_wide['average 0.999']['FD_mnist']:.1f} and recall "
+            f"{long_wide['G']['recall']:.3f}") in readme
+    # "the run costs four times one of sweep wider_conv's".
+    assert long_wide["cost_in_fc_epochs"] / (16 * step_cost(wide[0].config)) == pytest.approx(4, abs=0.01)
+    # "Its curve still fell over its last 8 epochs, while the 16-map pair's barely moved over its last 8".
+    wide_curve, narrow_curve = long_wide["curve"], long_narrow["curve"]
+    assert wide_curve["epoch"][-2:] == narrow_curve["epoch"][-2:] == [56, 64]
+    fell = wide_curve["FD_mnist"][-2] - wide_curve["FD_mnist"][-1]
+    assert fell > 0.5 and abs(narrow_curve["FD_mnist"][-2] - narrow_curve["FD_mnist"][-1]) < fell / 5
+    # "Wherever both widths were trained at about the same cost, the wider G's line lies below the 16-map pair's."
+    lines = {maps: sorted((t["cost_in_fc_epochs"], t["G"]["FD_mnist"]) for t in seed0 if conv_maps(t) == maps)
+             for maps in ((16, 32), (32, 32))}
+    lines[(32, 32)] = sorted([*lines[(32, 32)], (16 * step_cost(wide[0].config), wide[0].metrics["FD_mnist"])])
+    low, high = max(line[0][0] for line in lines.values()), min(line[-1][0] for line in lines.values())
+    at = [x for line in lines.values() for x, _ in line if low <= x <= high]
+    assert len(at) >= 4 and all(np.interp(x, *zip(*lines[(32, 32)])) < np.interp(x, *zip(*lines[(16, 32)])) for x in at)
+    # "three seeds of it would take about 153 minutes on a quiet 2-core machine (an estimate)", as the verdict cell.
+    timing = json.loads((shipped_results() / "timing_06.json").read_text())
+    longer_minutes = next(rec["seconds"] for rec in timing["sweeps"] if rec["sweep"] == "longer") / 60
+    estimate = longer_minutes * 2 * 64 * step_cost(wide[0].config) / (3 * 300)
+    assert f"so three seeds of it would take about {estimate:.0f} minutes" in readme and estimate > 45
