@@ -718,10 +718,10 @@ fig
 #   ended above it. Its curve still fell over its last 8 epochs, while the 16-map pair's barely moved over
 #   its last 8 (the trials' curves above). Wherever both widths were trained at about the same cost, the wider
 #   $G$'s line in the figure lies below the 16-map pair's.
-# * So the goal of 10 is within this pair's reach, but not within this study's budget: the run costs four
-#   times one of sweep wider_conv's, and one seed is not the mean of three (the verdict cell estimates what
-#   three would take). *Hypothesis*: with 3 seeds the wider $G$ at 64 epochs meets the goal on average; its
-#   other two seeds would test it.
+# * So the goal of 10 is within this pair's reach without a wider $D$ (the hypothesis above does not hold in
+#   seed 0), but not within this study's budget: the run costs four times one of sweep wider_conv's, and one
+#   seed is not the mean of three (the verdict cell estimates what three would take). *Hypothesis*: with 3
+#   seeds the wider $G$ at 64 epochs meets the goal on average; its other two seeds would test it.
 
 # %% [markdown]
 # ## 4. A conditional GAN: ask for a digit
