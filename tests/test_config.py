@@ -82,27 +82,29 @@ def test_d_hidden_dim_gives_d_its_own_width_and_is_refused_where_there_is_none()
         TrainConfig(arch="conv", d_hidden_dim=64)
 
 
-def test_g_channels_widens_the_convolutional_g_only():
-    assert TrainConfig(arch="conv", g_channels=16) == TrainConfig(arch="conv")  # 16 maps are the default
-    assert TrainConfig(arch="conv", g_channels=16).run_name() == TrainConfig(arch="conv").run_name()
-    assert TrainConfig(arch="conv", g_channels=32).run_name() != TrainConfig(arch="conv").run_name()
+@pytest.mark.parametrize("field,default,wider", [("g_channels", 16, 32), ("d_channels", 32, 64)])
+def test_a_convolutional_networks_maps_are_refused_elsewhere_and_their_default_is_none(field, default, wider):
+    conv = TrainConfig(arch="conv")
+    assert TrainConfig(arch="conv", **{field: default}) == conv  # the default maps: the same networks, one config
+    assert TrainConfig(arch="conv", **{field: default}).run_name() == conv.run_name()
+    assert TrainConfig(arch="conv", **{field: wider}).run_name() != conv.run_name()
+    with pytest.raises(ValueError, match=rf"{field}={wider} is not allowed: None for arch='fc'"):
+        TrainConfig(**{field: wider})
+    with pytest.raises(ValueError, match=rf"{field}={wider} is not allowed: None for arch='cond'"):
+        TrainConfig(arch="cond", **{field: wider})
+
+
+def test_g_channels_come_in_groupnorms_groups():
     assert label(TrainConfig(optimizer="sgd", arch="conv", g_channels=32)) == "sgd lr 0.1 z 100 conv G 32 maps"
-    with pytest.raises(ValueError, match=r"g_channels=32 is not allowed: None for arch='fc'"):
-        TrainConfig(g_channels=32)
     with pytest.raises(ValueError, match=r"g_channels=30 is not allowed: a multiple of 4"):
         TrainConfig(arch="conv", g_channels=30)
 
 
-def test_d_channels_widens_the_convolutional_d_only():
-    assert TrainConfig(arch="conv", d_channels=32) == TrainConfig(arch="conv")  # 32 maps are the default
-    assert TrainConfig(arch="conv", d_channels=32).run_name() == TrainConfig(arch="conv").run_name()
-    assert TrainConfig(arch="conv", d_channels=64).run_name() != TrainConfig(arch="conv").run_name()
+def test_d_channels_widen_d_alone_in_any_number():
     assert TrainConfig(arch="conv", d_channels=64).g_channels is None
     assert (label(TrainConfig(optimizer="sgd", arch="conv", g_channels=32, d_channels=64))
             == "sgd lr 0.1 z 100 conv G 32 maps D 64 maps")
     assert TrainConfig(arch="conv", d_channels=30).d_channels == 30  # D has no groups: any number of maps
-    with pytest.raises(ValueError, match=r"d_channels=64 is not allowed: None for arch='cond'"):
-        TrainConfig(arch="cond", d_channels=64)
 
 
 def test_defaults_follow_the_report_and_our_learning_rates():
