@@ -105,8 +105,7 @@ def config_from_args(a: argparse.Namespace) -> TrainConfig:
                        data_root=a.data_root, train_images=a.train_images,
                        eval_every=a.eval_every, logits=a.logits, arch=a.arch, ema=tuple(a.ema),
                        label_smoothing=a.label_smoothing, lr_decay=a.lr_decay, r1=a.r1, r1_every=a.r1_every,
-                       d_hidden_dim=a.d_hidden_dim, g_channels=a.g_channels,
-                       d_channels=a.d_channels)
+                       d_hidden_dim=a.d_hidden_dim, g_channels=a.g_channels, d_channels=a.d_channels)
 
 
 def cmd_train(a: argparse.Namespace) -> int:

@@ -172,9 +172,9 @@ def build_models(z_dim: int = 100, hidden_dim: int = 128, leaky_slope: float = 0
                  g_channels: int | None = None, d_channels: int | None = None) -> tuple[nn.Module, nn.Module]:
     """G and D of an architecture (ARCHS) with PyTorch's default initialisation, drawn from `seed` when given.
 
-    Both have hidden_dim hidden units unless d_hidden_dim gives D its own number; g_channels and d_channels set
-    the convolutional G's and D's maps (None: CONV_CHANNELS and CONV_D_CHANNELS). D is drawn first, so runs that differ only in z_dim start
-    from the same discriminator.
+    Both have hidden_dim hidden units unless d_hidden_dim gives D its own number; g_channels and d_channels
+    set the convolutional G's and D's maps (None: CONV_CHANNELS and CONV_D_CHANNELS). D is drawn first, so
+    runs that differ only in z_dim start from the same discriminator.
     """
     classes = {"fc": (Generator, Discriminator), "conv": (ConvGenerator, ConvDiscriminator),
                "cond": (CondGenerator, CondDiscriminator)}
@@ -182,18 +182,13 @@ def build_models(z_dim: int = 100, hidden_dim: int = 128, leaky_slope: float = 0
         raise ValueError(f"arch={arch!r} is not allowed: one of {', '.join(classes)}")
     gen = torch.Generator().manual_seed(seed) if seed is not None else None
     G_class, D_class = classes[arch]
-    if g_channels is None:
-        G = G_class(z_dim, hidden_dim, leaky_slope)
-    elif arch == "conv":
-        G = ConvGenerator(z_dim, hidden_dim, leaky_slope, channels=g_channels)
-    else:
-        raise ValueError(f"g_channels={g_channels!r} is not allowed for arch={arch!r}: None (only arch='conv' has maps)")
-    if d_channels is None:
-        D = D_class(IMAGE_DIM, hidden_dim if d_hidden_dim is None else d_hidden_dim, leaky_slope, logits)
-    elif arch == "conv":
-        D = ConvDiscriminator(IMAGE_DIM, hidden_dim, leaky_slope, logits, channels=d_channels)
-    else:
-        raise ValueError(f"d_channels={d_channels!r} is not allowed for arch={arch!r}: None (only arch='conv' has maps)")
+    maps = {"g_channels": g_channels, "d_channels": d_channels}
+    for name, value in maps.items():
+        if value is not None and arch != "conv":
+            raise ValueError(f"{name}={value!r} is not allowed for arch={arch!r}: None (only arch='conv' has maps)")
+    G_maps, D_maps = ({} if value is None else {"channels": value} for value in maps.values())
+    G = G_class(z_dim, hidden_dim, leaky_slope, **G_maps)
+    D = D_class(IMAGE_DIM, hidden_dim if d_hidden_dim is None else d_hidden_dim, leaky_slope, logits, **D_maps)
     if gen is not None:
         _reinit(D, gen)
         _reinit(G, gen)

@@ -266,8 +266,7 @@ def new_state(config: TrainConfig) -> TrainState:
     device = resolve_device(config.device)
     G, D = build_models(config.z_dim, config.hidden_dim, config.leaky_slope,
                         seed=derived_seed(config.seed, "init"), device=device, logits=config.logits, arch=config.arch,
-                        d_hidden_dim=config.d_hidden_dim, g_channels=config.g_channels,
-                        d_channels=config.d_channels)
+                        d_hidden_dim=config.d_hidden_dim, g_channels=config.g_channels, d_channels=config.d_channels)
     optD, optG = make_optimizers(config, G, D)
     data_gen = torch.Generator().manual_seed(derived_seed(config.seed, "data"))
     noise_gen = torch.Generator(device=device).manual_seed(derived_seed(config.seed, "noise"))
