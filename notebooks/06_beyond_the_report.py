@@ -658,30 +658,33 @@ def trials_of(maps: tuple[int, int], epochs: int) -> list[dict]:
 
 WIDE_D_TRIALS = trials_of((32, 64), 16)
 LONG_WIDE_TRIAL, = trials_of((32, 32), 64)
-wide_d_cost = WIDE_D_TRIALS[0]["cost_in_fc_epochs"] / 16  # per epoch, in epochs of the report's network
+wide_d_cost = WIDE_D_TRIALS[0]["cost_in_fc_epochs"] / WIDE_D_TRIALS[0]["epochs"]  # a step's, as step_cost
 print(f"a step with 64 maps in D as well costs {wide_d_cost / wide_conv_cost:.2f} of the wider G's alone "
       f"and {wide_d_cost / conv_cost:.2f} of the study's pair's")
-print(f"\n16 epochs, G with 32 maps, FD_mnist (10,000 samples): D with 64 maps (trial) against 32 (sweep wider_conv)")
+print(f"\n{WIDE_D_TRIALS[0]['epochs']} epochs, G with 32 maps, FD_mnist (10,000 samples): D with 64 maps (trial) "
+      "against 32 (sweep wider_conv)")
 wide_g_rows = CONV_WIDTH_ROWS["32 maps"]  # G itself, then the averages 0.999 and 0.9999
 for t in WIDE_D_TRIALS:
-    seed = t["config"]["seed"]
-    pairs = [(t[key]["FD_mnist"], row["FD_mnist"]["values"][seed]) for key, row in (("G", wide_g_rows[0]),
-                                                                                    ("average 0.999", wide_g_rows[1]))]
-    print(f"  seed {seed}: G {pairs[0][0]:.1f} against {pairs[0][1]:.1f} ({pairs[0][0] - pairs[0][1]:+.1f}), "
-          f"average 0.999 {pairs[1][0]:.1f} against {pairs[1][1]:.1f} ({pairs[1][0] - pairs[1][1]:+.1f}); "
-          f"recall {t['G']['recall']:.3f} against {wide_g_rows[0]['recall']['values'][seed]:.3f}")
+    seed, parts = t["config"]["seed"], []
+    for key, row in (("G", wide_g_rows[0]), ("average 0.999", wide_g_rows[1])):
+        wide_d_fd, wide_g_fd = t[key]["FD_mnist"], row["FD_mnist"]["values"][seed]
+        parts.append(f"{key} {wide_d_fd:.1f} against {wide_g_fd:.1f} ({wide_d_fd - wide_g_fd:+.1f})")
+    print(f"  seed {seed}: " + ", ".join(parts)
+          + f"; recall {t['G']['recall']:.3f} against {wide_g_rows[0]['recall']['values'][seed]:.3f}")
 print(f"sweep wider_conv's 3 seeds, G: {', '.join(f'{v:.1f}' for v in wide_g_rows[0]['FD_mnist']['values'])}")
 
 # Every seed-0 run of the pair, by width: (cost in epochs of the report's network, G's final FD_mnist, epochs).
 SEED0 = {"G 16, D 32 maps": [(t["cost_in_fc_epochs"], t["G"]["FD_mnist"], t["epochs"])
                              for t in map(recipe_trial, LADDER_EPOCHS)],
-         "G 32, D 32 maps": [(16 * wide_conv_cost, WIDE_CONV[0].metrics["FD_mnist"], 16)]
+         "G 32, D 32 maps": [(WIDE_CONV[0].config.epochs * wide_conv_cost, WIDE_CONV[0].metrics["FD_mnist"],
+                              WIDE_CONV[0].config.epochs)]
                             + [(t["cost_in_fc_epochs"], t["G"]["FD_mnist"], t["epochs"]) for t in (wide_trial, LONG_WIDE_TRIAL)],
-         "G 32, D 64 maps": [(WIDE_D_TRIALS[0]["cost_in_fc_epochs"], WIDE_D_TRIALS[0]["G"]["FD_mnist"], 16)]}
+         "G 32, D 64 maps": [(WIDE_D_TRIALS[0]["cost_in_fc_epochs"], WIDE_D_TRIALS[0]["G"]["FD_mnist"],
+                              WIDE_D_TRIALS[0]["epochs"])]}
 print("\nseed 0, G's final FD_mnist (10,000 samples) by cost:")
 for cost, fd, epochs, name in sorted((*point, name) for name, points in SEED0.items() for point in points):
     print(f"  {name}, {epochs:2d} epochs: cost {cost:5.0f}, FD_mnist {fd:5.1f}")
-print(f"the wider G for 64 epochs, FD_mnist (2,000 samples) at epochs " + ", ".join(
+print(f"the wider G for {LONG_WIDE_TRIAL['epochs']} epochs, FD_mnist (2,000 samples) at epochs " + ", ".join(
     f"{e}: {v:.1f}" for e, v in zip(LONG_WIDE_TRIAL["curve"]["epoch"], LONG_WIDE_TRIAL["curve"]["FD_mnist"]))
       + f"; average 0.999 at the end {LONG_WIDE_TRIAL['average 0.999']['FD_mnist']:.1f}, recall {LONG_WIDE_TRIAL['G']['recall']:.3f}")
 
