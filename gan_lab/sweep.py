@@ -52,9 +52,9 @@ HIDDEN_STEP_COST = {"G": 0.27, "D": 0.38}
 # with 16 maps, 68.4 with 32 (1.29), 134.9 with 64 (2.54) (benchmarks/bench_conv_width.py); 0.1 gives 1.3 and 2.5.
 CONV_G_STEP_COST = 0.1
 # The convolutional D's maps, priced as CONV_D_STEP_COST x (d_channels / 32 - 1): linear in them, as measured. One
-# thread, alone, 2026-12-07, beside a training run on the other core: 47.4 ms per step with 32 maps, 77.2 with 48
-# (1.63), 105.9 with 64 (2.23), and 126.2 with 64 in D and 32 in G (2.66, where the two prices add to 2.5)
-# (benchmarks/bench_conv_width.py); 1.2 gives 1.6 and 2.2.
+# thread, alone, 2026-12-07, a quiet machine: 48.4 ms per step with 32 maps, 74.5 with 48 (1.54), 102.2 with 64
+# (2.11), and 121.9 with 64 in D and 32 in G (2.52, where the two prices add to 2.5) (benchmarks/bench_conv_width.py;
+# beside a training run on the other core: 1.63, 2.23 and 2.66); 1.2 gives 1.6 and 2.2.
 CONV_D_STEP_COST = 1.2
 # Stacking the convolutional pair saves nothing on a CPU: one thread, lazy R1, 2026-12-06: 63 ms per run and step
 # in a stack of 3, 50-58 ms alone (benchmarks/bench_conv_stack.py: 68.4 and 58.3). So there each of its runs
