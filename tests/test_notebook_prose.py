@@ -65,6 +65,12 @@ def conv_maps(trial: dict) -> tuple[int, int]:
     return c.get("g_channels") or 16, c.get("d_channels") or 32
 
 
+def recipe_trials(trials: list[dict]) -> list[dict]:
+    """The trials with the study's convolutional recipe: StyleGAN2's betas, R1 (gamma 10) on every 4th step, 1e-3."""
+    return [t for t in trials if t["config"]["betas"] == [0.0, 0.99] and t["config"]["r1_every"] == 4
+            and t["config"]["r1"] == 10 and t["config"]["lr_g"] == 1e-3]
+
+
 def prose_numbers(markdown: str) -> list[str]:
     """Numbers typed in prose: without code, maths, links, headings' and exercises' numbers, or references."""
     text = markdown.split("## References")[0]
@@ -474,8 +480,7 @@ def test_notebook_06s_test_of_a_wider_convolutional_g_says_what_the_runs_give():
     assert all(abs(curve["wide"][i] - curve["narrow"][i]) <= spread["wide"][i] + spread["narrow"][i] for i in close)
     assert curve["wide"][-1] - curve["wide"][-3] < curve["narrow"][-1] - curve["narrow"][-3] < 0  # flattens, keeps falling
     trials = json.loads((shipped_results() / "conv_trials.json").read_text())["trials"]
-    seed0 = {t["epochs"]: t["G"]["FD_mnist"] for t in trials if t["config"]["betas"] == [0.0, 0.99]
-             and conv_maps(t) == (16, 32) and t["config"]["r1_every"] == 4 and t["config"]["r1"] == 10 and t["config"]["lr_g"] == 1e-3}
+    seed0 = {t["epochs"]: t["G"]["FD_mnist"] for t in recipe_trials(trials) if conv_maps(t) == (16, 32)}
     wide0 = wide[0].metrics["FD_mnist"]
     assert seed0[32] < wide0 < seed0[16] and wide0 - seed0[32] < seed0[16] - wide0  # "closer to the longer one's"
     assert 16 * ratio - 16 < 32 - 16 * ratio  # "for a cost much nearer the shorter one's"
@@ -536,8 +541,7 @@ def test_notebook_06s_trials_of_a_wider_convolutional_d_and_of_more_steps_say_wh
     assert 1.8 < ratio < 2.1 and f"a step that costs {ratio:.2f} of the wider G's" in readme
     d_cost, d_fd = wide_d[0]["cost_in_fc_epochs"], wide_d[0]["G"]["FD_mnist"]
     assert f"at about its cost ({d_cost:.0f} epochs of the report's network), more steps" in readme
-    seed0 = [t for t in trials if t["config"]["seed"] == 0 and t["config"]["betas"] == [0.0, 0.99]
-             and t["config"]["r1_every"] == 4 and t["config"]["r1"] == 10 and t["config"]["lr_g"] == 1e-3]
+    seed0 = [t for t in recipe_trials(trials) if t["config"]["seed"] == 0]
     cheaper = [t for t in seed0 if (conv_maps(t), t["epochs"]) in (((32, 32), 25), ((16, 32), 32))]
     assert len(cheaper) == 2 and all(t["cost_in_fc_epochs"] < d_cost and t["G"]["FD_mnist"] < d_fd for t in cheaper)
     # "After 64 epochs its FD_mnist is below 10, for G and for its 0.999 average, with recall above 0.8, where
