@@ -1467,8 +1467,9 @@ print(f"\nconditional, {COND[0].config.epochs} epochs, {cond_best['label']}: FD_
 #
 # ## Where to go next
 #
-# * Section 3's wider pair meets the goal in 64 epochs, four times this study's budget. Find the shortest run
-#   that still does (its rate decays over the whole run, so the length is named at the start):
+# * Section 3's wider pair meets the goal in 64 epochs, at four times the cost of sweep wider_conv's runs and
+#   past this study's budget. Find the shortest run that still does (its rate decays over the whole run, so
+#   the length is named at the start):
 #   `python -m gan_lab train --arch conv --g-channels 32 --optimizer adam --lr-d 1e-3 --lr-g 1e-3 --beta1 0
 #   --beta2 0.99 --logits --r1 10 --r1-every 4 --lr-decay linear --ema 0.999 --epochs 48 --seed 0 --out
 #   runs/conv48`, then seeds 1 and 2 (three times the steps of one run of sweep wider_conv; a GPU makes it
