@@ -632,7 +632,7 @@ gan_lab.plot_grids({f"G with {name}, seed 0": runs[0].final_samples[:32] for nam
 #
 # ### The other half tested: twice the maps in $D$ too, and four times the steps
 #
-# Three more runs, each trained alone as the trials above and kept in `results/conv_trials.json`:
+# Five more runs, each trained alone as the trials above and kept in `results/conv_trials.json`:
 #
 # * **$D$ twice as wide as well**, with the wider $G$: 64 maps of 14 × 14 and 128 of 7 × 7 instead of 32 and
 #   64 (`TrainConfig(arch="conv", g_channels=32, d_channels=64)`, `train --d-channels 64`), for the study's
@@ -719,7 +719,20 @@ ax.legend(fontsize=8)
 fig
 
 # %% [markdown]
-# Reading the three trials, with one or two seeds each:
+# What FD_mnist below 10 looks like: seed 0's wider $G$ after sweep wider_conv's 16 epochs and after the
+# trial's 64, drawn from the same first 16 fixed latent vectors (a run's fixed noise is made from its seed and
+# z_dim alone). Each seed's grid after 64 epochs is kept in `results/conv_trials_grids.npz`. Look for broken
+# strokes, stray specks and shapes that are no digit:
+
+# %%
+with np.load(shipped_results() / "conv_trials_grids.npz") as kept_grids:
+    long_wide_grid = torch.from_numpy(kept_grids[LONG_WIDE_TRIAL["grid"]])
+gan_lab.plot_grids({f"{WIDE_CONV[0].config.epochs} epochs (sweep wider_conv)": WIDE_CONV[0].final_samples[:16],
+                    f"{LONG_WIDE_TRIAL['epochs']} epochs (trial)": long_wide_grid[:16]},
+                   title="Convolutional G with 32 maps, seed 0: the same 16 fixed-noise samples after 16 and 64 epochs")
+
+# %% [markdown]
+# Reading the two trials, with two and three seeds:
 #
 # * **Twice the maps in $D$ as well bought little for its cost.** In both seeds, $G$ and its 0.999 average
 #   ended lower than with $D$ as it was, $G$ by about a point: less than sweep wider_conv's three seeds differ

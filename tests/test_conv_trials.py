@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from gan_lab import TrainConfig, fit
@@ -78,3 +79,25 @@ def test_the_command_keeps_earlier_trials_unless_told(conv_run, tmp_path):
     assert len(trials) == 2 and trials[0] == json.loads(first)["trials"][0] and added.stdout.count("2 epochs") == 1
     assert subprocess.run(command + ["--overwrite"], capture_output=True, text=True, cwd=ROOT).returncode == 0
     assert len(json.loads(out.read_text())["trials"]) == 1
+
+
+def test_grids_keep_the_first_images_of_gs_last_fixed_noise_grid_under_the_name_the_record_gives(conv_run, tmp_path):
+    out, grids_file = tmp_path / "trials.json", tmp_path / "trials_grids.npz"
+    command = [sys.executable, str(ROOT / "tools" / "conv_trials.py"), str(conv_run), "-n", str(N), "--out", str(out)]
+    done = subprocess.run(command + ["--grids"], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    trial, = json.loads(out.read_text())["trials"]
+    samples = state_from_dict(load_checkpoint(conv_run / "checkpoint.pt"), folder=conv_run).history.samples
+    with np.load(grids_file) as grids:
+        assert list(grids) == [trial["grid"]] and trial["grid"].endswith("_e2")
+        kept = grids[trial["grid"]]
+    assert kept.shape == (32, 1, 28, 28) and np.array_equal(kept, samples[-1][:32].numpy())
+    assert not np.array_equal(kept, samples[0][:32].numpy())  # the last epoch's grid, not the first's
+    # --add without --grids keeps the grids already there; --overwrite drops them with the trials.
+    assert subprocess.run(command + ["--add"], capture_output=True, text=True, cwd=ROOT).returncode == 0
+    assert "grid" not in json.loads(out.read_text())["trials"][1]
+    with np.load(grids_file) as grids:
+        assert list(grids) == [trial["grid"]]
+    assert subprocess.run(command + ["--overwrite"], capture_output=True, text=True, cwd=ROOT).returncode == 0
+    with np.load(grids_file) as grids:
+        assert list(grids) == []

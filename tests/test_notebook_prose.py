@@ -561,6 +561,11 @@ def test_notebook_06s_trials_of_a_wider_convolutional_d_and_of_more_steps_say_wh
     assert len({t["cost_in_fc_epochs"] for t in long_wide}) == 1
     assert f"(seeds 0, 1 and 2, cost {long_wide[0]['cost_in_fc_epochs']:.0f} each)" in readme
     assert long_wide[0]["cost_in_fc_epochs"] / (16 * step_cost(wide[0].config)) == pytest.approx(4, abs=0.01)
+    # "Each seed's grid after 64 epochs is kept in results/conv_trials_grids.npz"; seed 0's is shown beside sweep
+    # wider_conv's seed 0, "drawn from the same first 16 fixed latent vectors" (the same seed and z_dim).
+    with np.load(shipped_results() / "conv_trials_grids.npz") as grids:
+        assert all(grids[t["grid"]].shape == (32, 1, 28, 28) for t in long_wide)
+    assert [long_wide[0]["config"][k] for k in ("seed", "z_dim")] == [wide[0].config.seed, wide[0].config.z_dim]
     # "Every seed's curve still fell over its last 8 epochs, while the 16-map pair's barely moved over its last 8".
     narrow_curve = long_narrow["curve"]
     fell = [t["curve"]["FD_mnist"][-2] - t["curve"]["FD_mnist"][-1] for t in long_wide]

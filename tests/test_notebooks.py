@@ -56,6 +56,11 @@ def test_committed_with_outputs_and_clean_metadata(name):
     assert (NOTEBOOKS / f"{name}.ipynb").stat().st_size < 3_000_000, "outputs should not be megabytes"
 
 
+def test_shipped_results_stay_under_40_mb():
+    size = sum(f.stat().st_size for f in (NOTEBOOKS.parent / "results").rglob("*") if f.is_file())
+    assert size < 40_000_000, f"results/ holds {size / 1e6:.2f} MB: the notebooks' shipped runs must stay under 40 MB"
+
+
 @pytest.mark.parametrize("name", PRESENT)
 def test_committed_progress_bars_show_how_training_ended(name):
     """GitHub shows a progress bar's text form; a committed full run must not show it stuck at 0%."""

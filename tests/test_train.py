@@ -1,6 +1,6 @@
 import torch
 
-from gan_lab import TrainConfig, build_models, fit, make_optimizers, train_step
+from gan_lab import TrainConfig, build_models, fit, make_optimizers, new_state, train_step
 
 
 def cfg(root, **kw):
@@ -141,3 +141,11 @@ def test_history_read_in_blocks_equals_each_steps_own_values(tiny_root):
     h = fit(c, progress=False).history
     assert len(rows) == len(h) == 120 > 2 * SYNC_EVERY
     assert [list(v) for v in zip(h.lossD, h.lossG, h.D_x, h.D_G_z)] == rows
+
+
+def test_the_fixed_noise_is_made_from_the_seed_and_z_dim_alone():
+    """Runs of one seed that differ in length or networks draw their grids from the same latent vectors."""
+    short = new_state(TrainConfig(arch="conv", optimizer="adam", epochs=16, device="cpu")).fixed_noise
+    long_wide = new_state(TrainConfig(arch="conv", optimizer="adam", g_channels=32, epochs=64, device="cpu")).fixed_noise
+    assert torch.equal(short, long_wide)
+    assert not torch.equal(short, new_state(TrainConfig(arch="conv", optimizer="adam", seed=1, device="cpu")).fixed_noise)
