@@ -30,7 +30,8 @@ def conv_run(tmp_path_factory) -> Path:
 
 
 def test_a_trial_keeps_its_curve_cost_and_the_metrics_of_G_and_its_average(conv_run):
-    record = load_tool("conv_trials").trial_record(conv_run, N)
+    tool = load_tool("conv_trials")
+    record = tool.trial_record(tool.load_trial(conv_run), N)
     state = state_from_dict(load_checkpoint(conv_run / "checkpoint.pt"), folder=conv_run)
     assert record["label"] == "adam lr 0.0002 b1 0.5 z 100 conv logits R1 10 every 4"
     assert (record["epochs"], record["steps"]) == (2, 20)
@@ -47,12 +48,12 @@ def test_a_trial_keeps_its_curve_cost_and_the_metrics_of_G_and_its_average(conv_
 def test_refuses_a_folder_without_checkpoint_or_a_run_that_is_not_convolutional(tmp_path, conv_run):
     tool = load_tool("conv_trials")
     with pytest.raises(FileNotFoundError, match="no checkpoint.pt.*python -m gan_lab train"):
-        tool.trial_record(tmp_path, N)
+        tool.load_trial(tmp_path)
     root = make_tiny_root(tmp_path / "data", n_train=64)
     fit(TrainConfig(data_root=str(root), device="cpu", batch_size=32, epochs=1, ema=(0.9,)), tmp_path / "fc",
         progress=False)
     with pytest.raises(ValueError, match="a convolutional run with an average of G is needed .arch='fc'"):
-        tool.trial_record(tmp_path / "fc", N)
+        tool.load_trial(tmp_path / "fc")
 
 
 def test_the_command_writes_one_record_per_folder(conv_run, tmp_path):

@@ -21,16 +21,17 @@ from pathlib import Path
 import numpy as np
 
 from gan_lab.checkpoint import CHECKPOINT_NAME, load_checkpoint, state_from_dict
-from gan_lab.config import TrainConfig, label
+from gan_lab.config import label
 from gan_lab.files import atomic_write
 from gan_lab.metrics import DEFAULT_N, evaluate_generator
+from gan_lab.state import TrainState
 from gan_lab.sweep import step_cost
 
 KEPT = ("FD_mnist", "precision", "recall")
 GRID_KEPT = 32  # images of G's final fixed-noise grid kept with --grids: about 7 KB a trial, compressed
 
 
-def load_trial(folder: Path):
+def load_trial(folder: Path) -> TrainState:
     """The state of a trial's run folder, with its samples; refused unless a convolutional run with an average."""
     if not (folder / CHECKPOINT_NAME).is_file():
         raise FileNotFoundError(f"{folder} has no {CHECKPOINT_NAME}: give run folders written by `python -m gan_lab "
@@ -42,19 +43,14 @@ def load_trial(folder: Path):
     return state
 
 
-def grid_name(record: dict) -> str:
-    """The name of a trial's grid: its run's folder name (the same for any length) and its epochs."""
-    return f"{TrainConfig.from_dict(record['config']).run_name()}_e{record['epochs']}"
+def final_grid(state: TrainState) -> tuple[str, np.ndarray]:
+    """The first GRID_KEPT images of G's fixed-noise grid after the run's last epoch (uint8 N x 1 x 28 x 28), and
+    their name: the run's folder name, the same for any length, and its epochs."""
+    return f"{state.config.run_name()}_e{state.epoch}", state.history.samples[-1][:GRID_KEPT].numpy()
 
 
-def final_grid(folder: Path) -> np.ndarray:
-    """The first GRID_KEPT images of G's fixed-noise grid after the run's last epoch, uint8 N x 1 x 28 x 28."""
-    return load_trial(folder).history.samples[-1][:GRID_KEPT].numpy()
-
-
-def trial_record(folder: Path, n: int) -> dict:
+def trial_record(state: TrainState, n: int) -> dict:
     """One trial: settings, cost, curve and final metrics of G and its first average."""
-    state = load_trial(folder)
     c = state.config
 
     def final(G) -> dict:
@@ -85,12 +81,15 @@ def main() -> None:
         if not args.add:
             parser.error(f"{args.out} already holds trials: --add to keep them and add these, --overwrite to replace them")
         earlier = json.loads(args.out.read_text())["trials"]
-    new = [trial_record(folder, args.n) for folder in args.folders]  # all measured before anything is written
-    grids = dict(np.load(grids_path)) if grids_path.exists() and not args.overwrite else {}
-    for folder, record in zip(args.folders, new):
-        if args.grids:
-            record["grid"] = grid_name(record)
-            grids[record["grid"]] = final_grid(folder)
+    states = [load_trial(folder) for folder in args.folders]
+    new = [trial_record(state, args.n) for state in states]  # all measured before anything is written
+    grids = {}
+    if grids_path.exists() and not args.overwrite:
+        with np.load(grids_path) as kept_grids:
+            grids = dict(kept_grids)
+    if args.grids:
+        for state, record in zip(states, new):
+            record["grid"], grids[record["grid"]] = final_grid(state)
     trials = earlier + new
     record = {"what": "single-seed trials of notebook 06's convolutional pair, each run trained alone; "
                       "cost_in_fc_epochs: its steps' cost in epochs of the report's network (gan_lab.sweep.step_cost); "
