@@ -64,7 +64,7 @@ from gan_lab.models import count_parameters
 from gan_lab.notebook import notebook_study, shipped_results
 from gan_lab.plotting import plot_average_curves, plot_bands, plot_quality_and_cost
 from gan_lab.state import ema_name
-from gan_lab.study import DECIMALS, average_rows, format_summary, mean_std
+from gan_lab.study import DECIMALS, average_rows, format_summary, mean_std, summarize
 from gan_lab.sweep import step_cost
 
 # %% [markdown]
@@ -693,10 +693,13 @@ for t in LONG_WIDE_TRIALS:
     print(f"  seed {t['config']['seed']}: " + ", ".join(f"{v:.1f}" for v in t["curve"]["FD_mnist"])
           + f"; G {t['G']['FD_mnist']:.2f}, average 0.999 {t['average 0.999']['FD_mnist']:.2f}, "
             f"recall {t['G']['recall']:.3f}")
-for key in ("G", "average 0.999"):
-    fd, recall = ([t[key][metric] for t in LONG_WIDE_TRIALS] for metric in ("FD_mnist", "recall"))
-    print(f"  {key}, mean ± std of {len(fd)} seeds: FD_mnist {np.mean(fd):.2f} ± {np.std(fd, ddof=1):.2f}, "
-          f"recall {np.mean(recall):.3f} ± {np.std(recall, ddof=1):.3f}")
+# Mean and std over the seeds as in every table of this study: G itself, then its average.
+LONG_WIDE_ROWS = summarize([{"label": key, "stopped": None, "config": t["config"], "metrics": t[key]}
+                            for t in LONG_WIDE_TRIALS for key in ("G", "average 0.999")])
+for row in LONG_WIDE_ROWS:
+    fd, recall = row["FD_mnist"], row["recall"]
+    print(f"  {row['label']}, mean ± std of {row['seeds']} seeds: FD_mnist {fd['mean']:.2f} ± {fd['std']:.2f}, "
+          f"recall {recall['mean']:.3f} ± {recall['std']:.3f}")
 
 # %% [markdown]
 # Seed 0's final FD_mnist for every width the pair was trained with, against cost in epochs of the report's
@@ -1391,7 +1394,7 @@ WIDER_CONV_MINUTES = (LONGER_MINUTES * 2 * WIDE_CONV[0].config.epochs * wide_con
 with_test = "with the tests of sections 3 and 6 (three sweeps), minutes (an estimate)"
 print(f"{with_test:70s} {STUDY_MINUTES + WIDER_CONV_MINUTES + WIDER_MINUTES + WIDER_ONE_MINUTES:8.3f}   "
       f"more than the goal of 90, which counts the study without them (sweep wider_conv: {WIDER_CONV_MINUTES:.0f})")
-long_wide_fd, long_wide_recall = (np.mean([t["G"][k] for t in LONG_WIDE_TRIALS]) for k in ("FD_mnist", "recall"))
+long_wide_fd, long_wide_recall = (LONG_WIDE_ROWS[0][k]["mean"] for k in ("FD_mnist", "recall"))  # G itself
 long_wide_name = (f"convolutional, 32 maps in G, {LONG_WIDE_TRIAL['epochs']} epochs, {len(LONG_WIDE_TRIALS)} seeds "
                   "(trials): FD_mnist")
 print(f"{long_wide_name:70s} {long_wide_fd:8.3f}   {'below' if long_wide_fd <= 10 else 'above'} 10, recall "
